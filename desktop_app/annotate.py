@@ -1,0 +1,216 @@
+"""`posecam annotate`: skeletons drawn onto a video file or an image, with keypoints exported.
+
+Qt-free, so it runs headless and in the packaged app alike.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_app.core.model import PoseModel, load_default_model, load_model
+from desktop_app.core.pipeline import Pipeline
+from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
+from desktop_app.core.smoothing import make_smoother
+from desktop_app.errors import InputError, OutputError
+from desktop_app.media.images import is_image_path, write_image
+from desktop_app.media.keypoints import KEYPOINT_SUFFIXES, open_keypoints_writer
+from desktop_app.media.sources import ImageSource, VideoFileSource
+from desktop_app.media.video_writer import VideoWriter
+
+VIDEO_OUTPUT_SUFFIXES = (".mp4", ".mov", ".mkv")
+
+
+@dataclass(frozen=True)
+class AnnotateOptions:
+    """What the user asked `posecam annotate` for."""
+
+    input: Path
+    output: Path | None = None
+    keypoints: Path | None = None
+    smoothing: str = "none"
+    num_poses: int = 1
+    model: Path | None = None
+    #: Detection, presence and tracking confidence threshold, 0-1.
+    min_confidence: float = 0.5
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class AnnotateSummary:
+    """What a run did."""
+
+    input: Path
+    output: Path
+    keypoints: Path | None
+    frames: int
+    frames_with_person: int
+    seconds: float
+    codec: str | None
+    #: Set when the input broke part way: what went wrong. The frames before it were written.
+    stopped_early: InputError | None = None
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+    def describe(self) -> str:
+        """The one-line summary printed at the end."""
+        parts = [
+            f"{self.input.name}: {self.frames} frames, {self.frames_with_person} with a person",
+            f"{self.frames_per_second:.1f} frames/s",
+            f"-> {self.output}" + (f" ({self.codec})" if self.codec else ""),
+        ]
+        if self.keypoints:
+            parts.append(f"keypoints -> {self.keypoints}")
+        return ", ".join(parts)
+
+
+def default_output_path(input_path: Path) -> Path:
+    """`clip.mp4` -> `clip_posecam.mp4`; images keep their suffix."""
+    suffix = input_path.suffix if is_image_path(input_path) else ".mp4"
+    return input_path.with_name(f"{input_path.stem}_posecam{suffix}")
+
+
+def _check_output(path: Path, input_path: Path, overwrite: bool, allowed: tuple[str, ...]) -> None:
+    if path.suffix.lower() not in allowed:
+        raise OutputError(path, f"output must end in one of {', '.join(allowed)}")
+    if path.resolve() == input_path.resolve():
+        raise OutputError(path, "output would replace the input; choose another name")
+    if path.is_dir():
+        raise OutputError(path, "is a folder; give a file name")
+    parent = path.parent
+    if not parent.exists():
+        raise OutputError(path, f"folder {parent} does not exist")
+    if not parent.is_dir():
+        raise OutputError(path, f"{parent} is not a folder")
+    if path.exists() and not overwrite:
+        raise OutputError(path, "already exists (use --overwrite to replace it)")
+
+
+def _probe_writable(path: Path) -> None:
+    """Fail before any work if the file cannot be created, without leaving it behind."""
+    existed = path.exists()
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise OutputError(path, f"cannot write here ({exc.strerror or exc})") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def annotate(
+    options: AnnotateOptions,
+    progress: Callable[[int, int | None], None] | None = None,
+    model: PoseModel | None = None,
+) -> AnnotateSummary:
+    """Annotate a video or an image. Raises PoseCamError (with a one-line message) on bad input.
+
+    If the input video breaks part way, the frames before the break are written, the output is
+    finalised so it plays, and the summary's `stopped_early` says what happened.
+    """
+    input_path = options.input
+    image_input = is_image_path(input_path)
+    output = options.output or default_output_path(input_path)
+    if image_input:
+        allowed = tuple(sorted({input_path.suffix.lower(), ".png", ".jpg", ".jpeg"}))
+    else:
+        allowed = VIDEO_OUTPUT_SUFFIXES
+    _check_output(output, input_path, options.overwrite, allowed)
+    if options.keypoints is not None:
+        _check_output(options.keypoints, input_path, options.overwrite, KEYPOINT_SUFFIXES)
+        if options.keypoints.resolve() == output.resolve():
+            raise OutputError(options.keypoints, "keypoints and video cannot be the same file")
+        _probe_writable(options.keypoints)
+    _probe_writable(output)
+
+    # Open the input before loading the model so a wrong file name is reported at once.
+    source = ImageSource(input_path) if image_input else VideoFileSource(input_path)
+    try:
+        if model is None:
+            model = load_model(options.model) if options.model else load_default_model()
+        settings = PoseSettings(
+            num_poses=options.num_poses,
+            min_detection_confidence=options.min_confidence,
+            min_presence_confidence=options.min_confidence,
+            min_tracking_confidence=options.min_confidence,
+        )
+        mode = RunningMode.IMAGE if image_input else RunningMode.VIDEO
+        header = {
+            "source": input_path.name,
+            "width": source.size[0] if source.size else None,
+            "height": source.size[1] if source.size else None,
+            "fps": source.fps,
+            "model": model.name,
+            "model_sha256": model.sha256,
+            "smoothing": options.smoothing,
+        }
+        with PoseEstimator(model, settings, mode) as estimator:
+            pipeline = Pipeline(estimator, make_smoother(options.smoothing))
+            return _run(options, source, pipeline, output, header, image_input, progress)
+    finally:
+        source.close()
+
+
+def _run(
+    options: AnnotateOptions,
+    source: ImageSource | VideoFileSource,
+    pipeline: Pipeline,
+    output: Path,
+    header: dict[str, object],
+    image_input: bool,
+    progress: Callable[[int, int | None], None] | None,
+) -> AnnotateSummary:
+    keypoints = (
+        open_keypoints_writer(options.keypoints, header) if options.keypoints else None
+    )
+    writer = None if image_input else VideoWriter(output, source.fps or 30.0)
+    frames = with_person = 0
+    stopped_early: InputError | None = None
+    started = time.perf_counter()
+    try:
+        try:
+            for frame in source:
+                result = pipeline.process(frame, draw_in_place=True)
+                if writer is not None:
+                    writer.write(result.annotated, result.time_ms)
+                else:
+                    write_image(output, result.annotated)
+                if keypoints is not None:
+                    keypoints.write(result.index, result.time_ms, result.people)
+                frames += 1
+                with_person += bool(result.people)
+                if progress is not None:
+                    progress(frames, source.frame_count)
+        except InputError as exc:
+            if not frames:
+                raise
+            stopped_early = exc
+    finally:
+        # Finalise both files whatever happened, so everything written so far stays usable.
+        try:
+            if writer is not None:
+                writer.close()
+        finally:
+            if keypoints is not None:
+                keypoints.close()
+            if not frames:
+                # Nothing was recorded: leave no empty, unplayable files behind.
+                for path in (output, options.keypoints):
+                    if path is not None:
+                        path.unlink(missing_ok=True)
+    if frames == 0:
+        raise InputError(options.input, "holds no frames")
+    return AnnotateSummary(
+        input=options.input,
+        output=output,
+        keypoints=options.keypoints,
+        frames=frames,
+        frames_with_person=with_person,
+        seconds=time.perf_counter() - started,
+        codec=writer.codec_name if writer is not None else None,
+        stopped_early=stopped_early,
+    )

@@ -1,0 +1,174 @@
+"""The `posecam` command: `posecam annotate` (headless) and `posecam sample-clip`.
+
+Every problem a user can fix is reported as one line naming the file and the problem, with
+exit code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop_app import __version__
+from desktop_app.core.smoothing import SMOOTHING_CHOICES
+from desktop_app.errors import PoseCamError
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 2
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posecam",
+        description="Draw a steady human pose skeleton over video, offline on the CPU.",
+    )
+    parser.add_argument("--version", action="version", version=f"PoseCam {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    annotate = commands.add_parser(
+        "annotate",
+        help="draw skeletons onto a video file or image and export keypoints",
+        description=(
+            "Draw skeletons onto a video file or an image. A video gives an H.264 MP4 with "
+            "the same frames and frame rate; an image gives an image of the same size."
+        ),
+    )
+    annotate.add_argument("input", type=Path, help="video file or image")
+    annotate.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="annotated video (.mp4) or image; default: INPUT_posecam.mp4 beside the input",
+    )
+    annotate.add_argument(
+        "--keypoints", type=Path, metavar="FILE", help="also write keypoints to FILE.csv or .json"
+    )
+    annotate.add_argument(
+        "--smoothing",
+        choices=SMOOTHING_CHOICES,
+        default=SMOOTHING_CHOICES[0],
+        help="landmark smoothing (default: %(default)s)",
+    )
+    annotate.add_argument(
+        "--num-poses",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="most people to find in a frame (default: %(default)s)",
+    )
+    annotate.add_argument(
+        "--model", type=Path, metavar="PATH", help="another pose landmarker .task bundle"
+    )
+    annotate.add_argument(
+        "--min-confidence",
+        type=_confidence,
+        default=0.5,
+        metavar="F",
+        help="detection and tracking confidence, 0-1 (default: %(default)s)",
+    )
+    annotate.add_argument(
+        "--overwrite", action="store_true", help="replace output files that already exist"
+    )
+
+    sample = commands.add_parser(
+        "sample-clip",
+        help="write a short demo clip (a photo moving) to try PoseCam without a camera",
+    )
+    sample.add_argument("output", type=Path, help="where to write the clip (.mp4)")
+    sample.add_argument("--seconds", type=float, default=4.0, help="length (default: 4)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "annotate":
+            return _annotate(args)
+        if args.command == "sample-clip":
+            return _sample_clip(args)
+    except PoseCamError as exc:
+        print(f"posecam: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("posecam: interrupted", file=sys.stderr)
+        return 130
+    parser.print_help()
+    return EXIT_OK
+
+
+def _annotate(args: argparse.Namespace) -> int:
+    from desktop_app.annotate import AnnotateOptions, annotate
+    from desktop_app.progress import TerminalProgress
+
+    options = AnnotateOptions(
+        input=args.input,
+        output=args.output,
+        keypoints=args.keypoints,
+        smoothing=args.smoothing,
+        num_poses=args.num_poses,
+        model=args.model,
+        min_confidence=args.min_confidence,
+        overwrite=args.overwrite,
+    )
+    bar: TerminalProgress | None = None
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = TerminalProgress(sys.stderr, total)
+        bar.update(done)
+
+    try:
+        summary = annotate(options, progress)
+    finally:
+        if bar is not None:
+            bar.finish()
+    print(summary.describe())
+    if summary.stopped_early is not None:
+        print(
+            f"posecam: {summary.stopped_early}; the {summary.frames} frames before it were "
+            f"written to {summary.output}",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+    return EXIT_OK
+
+
+def _sample_clip(args: argparse.Namespace) -> int:
+    from desktop_app.errors import OutputError
+    from desktop_app.media.synthetic import write_sample_clip
+
+    if args.output.suffix.lower() != ".mp4":
+        raise OutputError(args.output, "sample clip must end in .mp4")
+    if not args.output.parent.is_dir():
+        raise OutputError(args.output, f"folder {args.output.parent} does not exist")
+    frames = write_sample_clip(args.output, seconds=args.seconds)
+    print(f"wrote {args.output}: {frames} frames of a sample photo moving")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

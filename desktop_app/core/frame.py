@@ -1,0 +1,31 @@
+"""One picture from a source, with the time it was taken."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """A frame in PoseCam's working layout: RGB, uint8, shape (height, width, 3), C-contiguous.
+
+    RGB is what MediaPipe wants, what PyAV decodes to and encodes from at no extra cost, and
+    what Qt shows as `Format_RGB888`, so a frame is converted at most once, where it enters.
+    """
+
+    rgb: np.ndarray
+    #: When the frame was captured (camera) or is presented (file), in milliseconds from the
+    #: start of the source. Not guaranteed to be evenly spaced.
+    time_ms: float
+    #: Position in the source, from 0.
+    index: int
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])

@@ -1,0 +1,90 @@
+"""Drawing skeletons onto frames, from a Style value the user controls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import cv2
+import numpy as np
+
+from desktop_app.core.skeleton import BONES_BY_PART, BodyPart
+
+#: A colour as (red, green, blue), each 0-255.
+RGB = tuple[int, int, int]
+
+WHITE: RGB = (255, 255, 255)
+RED: RGB = (255, 0, 0)
+
+
+def _all_parts(color: RGB) -> Mapping[BodyPart, RGB]:
+    return MappingProxyType({part: color for part in BodyPart})
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a skeleton looks. Frames are RGB, so colours are (red, green, blue)."""
+
+    #: Colour of the bones of each body part.
+    bone_colors: Mapping[BodyPart, RGB] = field(default_factory=lambda: _all_parts(WHITE))
+    #: Colour of the joint dots.
+    joint_color: RGB = RED
+    #: Bone line width in pixels of the frame.
+    bone_thickness_px: int = 2
+    #: Joint dot radius in pixels of the frame.
+    joint_radius_px: int = 4
+    #: Joints whose visibility is below this (0-1) are not drawn, nor are their bones.
+    visibility_threshold: float = 0.5
+
+    def with_bone_color(self, part: BodyPart, color: RGB) -> Style:
+        """A copy with one body part recoloured."""
+        colors = dict(self.bone_colors)
+        colors[part] = color
+        return replace(self, bone_colors=MappingProxyType(colors))
+
+
+DEFAULT_STYLE = Style()
+
+
+def draw_skeleton(rgb: np.ndarray, people: Iterable[np.ndarray], style: Style) -> np.ndarray:
+    """Draw each person's skeleton onto `rgb` in place and return it.
+
+    `people` holds (33, >=4) arrays of x_px, y_px, z, visibility (see core.pose).
+    """
+    shift = 4  # sub-pixel precision: coordinates are passed to OpenCV times 2**shift
+    scale = 1 << shift
+    for landmarks in people:
+        visible = landmarks[:, 3] >= style.visibility_threshold
+        # Off-frame or not-a-number landmarks must not reach OpenCV's integer drawing code.
+        finite = np.isfinite(landmarks[:, 0]) & np.isfinite(landmarks[:, 1])
+        drawable = visible & finite
+        points = np.zeros((landmarks.shape[0], 2), dtype=np.int64)
+        points[finite] = np.round(landmarks[finite, :2] * scale).astype(np.int64)
+        np.clip(points, -(1 << 24), 1 << 24, out=points)
+        for part, bones in BONES_BY_PART.items():
+            color = tuple(int(c) for c in style.bone_colors.get(part, WHITE))
+            for a, b in bones:
+                if drawable[a] and drawable[b]:
+                    cv2.line(
+                        rgb,
+                        (int(points[a, 0]), int(points[a, 1])),
+                        (int(points[b, 0]), int(points[b, 1])),
+                        color,
+                        max(1, style.bone_thickness_px),
+                        cv2.LINE_AA,
+                        shift,
+                    )
+        if style.joint_radius_px > 0:
+            joint_color = tuple(int(c) for c in style.joint_color)
+            for i in np.flatnonzero(drawable):
+                cv2.circle(
+                    rgb,
+                    (int(points[i, 0]), int(points[i, 1])),
+                    style.joint_radius_px * scale,
+                    joint_color,
+                    -1,
+                    cv2.LINE_AA,
+                    shift,
+                )
+    return rgb

@@ -1,0 +1,33 @@
+"""Errors a user can act on. Each carries a one-line message that names the file at fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PoseCamError(Exception):
+    """A problem the user can fix; the command line prints it as one line, never a traceback."""
+
+    def __init__(self, path: str | Path | None, problem: str) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}" if self.path else problem)
+
+
+class InputError(PoseCamError):
+    """An input file or device cannot be read, or stops being readable part way."""
+
+    def __init__(
+        self, path: str | Path | None, problem: str, *, frames_read: int | None = None
+    ) -> None:
+        super().__init__(path, problem)
+        # How many frames were delivered before the input broke; None if it never opened.
+        self.frames_read = frames_read
+
+
+class OutputError(PoseCamError):
+    """An output file cannot be created or written."""
+
+
+class ModelError(PoseCamError):
+    """The pose model bundle is missing, damaged or not a pose landmarker bundle."""

@@ -1,0 +1,1 @@
+"""Qt-free file and device I/O: frame sources, video writers, keypoint files."""

@@ -1,0 +1,180 @@
+"""Keypoint files: CSV (one row per frame x person x landmark) and JSON (one entry per frame).
+
+Both are written as frames arrive and flushed as they go, so a run that stops part way keeps
+what it had. Pixels are pixels of the analysed frame; see core.pose for the coordinate spaces.
+
+CSV columns: frame, time_ms, person, landmark, name, x, y, z, visibility, raw_x, raw_y
+(`x, y` after smoothing, `raw_x, raw_y` straight from the model).
+
+JSON: {"source", "width", "height", "fps", "model", "smoothing", "frames": [{"frame",
+"time_ms", "persons": [{"id", "landmarks": [{"name", "x", "y", "z", "visibility", "raw_x",
+"raw_y"}, ...]}]}]}
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+from desktop_app.core.skeleton import LANDMARK_NAMES
+from desktop_app.core.smoothing import TrackedPerson
+from desktop_app.errors import OutputError
+
+CSV_COLUMNS = (
+    "frame",
+    "time_ms",
+    "person",
+    "landmark",
+    "name",
+    "x",
+    "y",
+    "z",
+    "visibility",
+    "raw_x",
+    "raw_y",
+)
+KEYPOINT_SUFFIXES = (".csv", ".json")
+
+
+def _px(value: float) -> float:
+    # Hundredths of a pixel are far below the model's accuracy and keep files small.
+    return round(float(value), 2)
+
+
+class KeypointsWriter:
+    """Base of the keypoint file writers."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self._file: TextIO | None = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise OutputError(self.path, f"cannot write here ({exc.strerror or exc})") from None
+
+    def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
+        raise NotImplementedError
+
+    def _finish(self, file: TextIO) -> None:
+        """Write whatever closes the file's structure."""
+
+    def close(self) -> None:
+        """Complete and close the file. Safe to call twice."""
+        if self._file is None:
+            return
+        file, self._file = self._file, None
+        try:
+            self._finish(file)
+        finally:
+            file.close()
+
+    def __enter__(self) -> KeypointsWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _checked_file(self) -> TextIO:
+        if self._file is None:
+            raise ValueError(f"{self.path} is already closed")
+        return self._file
+
+
+class CsvKeypointsWriter(KeypointsWriter):
+    """One row per frame x person x landmark."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
+        self._csv = csv.writer(self._checked_file())
+        self._csv.writerow(CSV_COLUMNS)
+
+    def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
+        rows = []
+        for person in people:
+            for i, name in enumerate(LANDMARK_NAMES):
+                x, y, z, visibility = person.landmarks_px[i, :4]
+                raw_x, raw_y = person.raw_landmarks_px[i, :2]
+                rows.append(
+                    (
+                        frame,
+                        round(time_ms, 3),
+                        person.id,
+                        i,
+                        name,
+                        _px(x),
+                        _px(y),
+                        _px(z),
+                        round(float(visibility), 4),
+                        _px(raw_x),
+                        _px(raw_y),
+                    )
+                )
+        try:
+            self._csv.writerows(rows)
+            self._checked_file().flush()
+        except OSError as exc:
+            raise OutputError(self.path, f"cannot write ({exc.strerror or exc})") from None
+
+
+class JsonKeypointsWriter(KeypointsWriter):
+    """A header, then one line per frame inside the `frames` list."""
+
+    def __init__(self, path: str | Path, header: Mapping[str, Any]) -> None:
+        super().__init__(path)
+        head = json.dumps(dict(header), indent=1)
+        # Open the object, keep the header's fields, and start the frames list; close() ends it.
+        self._checked_file().write(head[:-2].rstrip() + ',\n "frames": [\n')
+        self._first = True
+
+    def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
+        entry = {
+            "frame": frame,
+            "time_ms": round(time_ms, 3),
+            "persons": [
+                {
+                    "id": person.id,
+                    "landmarks": [
+                        {
+                            "name": name,
+                            "x": _px(person.landmarks_px[i, 0]),
+                            "y": _px(person.landmarks_px[i, 1]),
+                            "z": _px(person.landmarks_px[i, 2]),
+                            "visibility": round(float(person.landmarks_px[i, 3]), 4),
+                            "raw_x": _px(person.raw_landmarks_px[i, 0]),
+                            "raw_y": _px(person.raw_landmarks_px[i, 1]),
+                        }
+                        for i, name in enumerate(LANDMARK_NAMES)
+                    ],
+                }
+                for person in people
+            ],
+        }
+        file = self._checked_file()
+        try:
+            file.write(("  " if self._first else ",\n  ") + json.dumps(entry))
+            file.flush()
+        except OSError as exc:
+            raise OutputError(self.path, f"cannot write ({exc.strerror or exc})") from None
+        self._first = False
+
+    def _finish(self, file: TextIO) -> None:
+        file.write("\n ]\n}\n")
+
+
+def open_keypoints_writer(path: str | Path, header: Mapping[str, Any]) -> KeypointsWriter:
+    """A CSV or JSON writer, chosen by the file's suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return CsvKeypointsWriter(path)
+    if suffix == ".json":
+        return JsonKeypointsWriter(path, header)
+    raise OutputError(path, "keypoints file must end in .csv or .json")

@@ -1,0 +1,137 @@
+"""Clips with known motion, made from a real photo: the stand-in for footage with ground truth.
+
+A photo is moved over a plain canvas along a known path (a sideways sweep and a slow zoom).
+Because each frame's transform is known, the landmarks found on the unmoved photo, carried
+through the transform, are the ground truth for every frame. Optional sensor-like noise
+(Gaussian grey-level noise and JPEG re-encoding) makes the frames behave like a camera's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from desktop_app.core.frame import Frame
+from desktop_app.media.images import read_image
+
+
+def sample_photo_path() -> Path:
+    """matplotlib's photo of Grace Hopper (public domain), installed with PoseCam's dependencies."""
+    import matplotlib.cbook
+
+    return Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+def sample_photo() -> np.ndarray:
+    """The sample photo as RGB uint8."""
+    return read_image(sample_photo_path())
+
+
+@dataclass(frozen=True)
+class KnownMotion:
+    """A photo's path across a canvas: where it is, and how large, at each moment."""
+
+    photo_size: tuple[int, int]
+    canvas_size: tuple[int, int]
+    fps: float = 30.0
+    seconds: float = 3.0
+    #: Largest sideways offset of the photo's centre from the canvas centre, in canvas pixels.
+    sweep_px: float = 80.0
+    #: One full left-right-left sweep takes this long, in seconds.
+    sweep_period_s: float = 3.0
+    #: Photo scale at the start and at the end (linear in between).
+    zoom_start: float = 1.0
+    zoom_end: float = 1.15
+
+    @property
+    def frame_count(self) -> int:
+        return round(self.seconds * self.fps)
+
+    def time_ms(self, index: int) -> float:
+        return index * 1000.0 / self.fps
+
+    def matrix(self, index: int) -> np.ndarray:
+        """The 2x3 affine transform from photo pixels to canvas pixels at frame `index`."""
+        t = index / self.fps
+        progress = t / self.seconds if self.seconds > 0 else 0.0
+        scale = self.zoom_start + (self.zoom_end - self.zoom_start) * progress
+        offset_x = self.sweep_px * math.sin(2.0 * math.pi * t / self.sweep_period_s)
+        photo_w, photo_h = self.photo_size
+        canvas_w, canvas_h = self.canvas_size
+        tx = canvas_w / 2.0 + offset_x - scale * photo_w / 2.0
+        ty = canvas_h / 2.0 - scale * photo_h / 2.0
+        return np.array([[scale, 0.0, tx], [0.0, scale, ty]], dtype=np.float64)
+
+    def carry(self, points_px: np.ndarray, index: int) -> np.ndarray:
+        """Where photo points (N, 2) land on the canvas at frame `index`."""
+        m = self.matrix(index)
+        return points_px[:, :2] @ m[:, :2].T + m[:, 2]
+
+
+def background_colour(photo: np.ndarray) -> tuple[int, int, int]:
+    """The median colour of the photo's border, so the canvas looks like its surroundings."""
+    border = np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]])
+    r, g, b = np.median(border, axis=0)
+    return int(r), int(g), int(b)
+
+
+def add_sensor_noise(
+    rgb: np.ndarray, rng: np.random.Generator, noise_grey_levels: float, jpeg_quality: int | None
+) -> np.ndarray:
+    """Gaussian noise of `noise_grey_levels` standard deviation, then JPEG re-encoding."""
+    noisy = rgb.astype(np.float32) + rng.normal(0.0, noise_grey_levels, rgb.shape)
+    out = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+    if jpeg_quality is not None:
+        ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+        if ok:
+            # Colour order does not matter for a round trip through the same codec.
+            out = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    return out
+
+
+def known_motion_frames(
+    photo: np.ndarray,
+    motion: KnownMotion,
+    noise_grey_levels: float = 0.0,
+    jpeg_quality: int | None = None,
+    seed: int = 0,
+) -> Iterator[Frame]:
+    """The frames of `motion` applied to `photo` (RGB), optionally with sensor-like noise."""
+    rng = np.random.default_rng(seed)
+    fill = background_colour(photo)
+    for i in range(motion.frame_count):
+        rgb = cv2.warpAffine(
+            photo,
+            motion.matrix(i),
+            motion.canvas_size,
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=fill,
+        )
+        if noise_grey_levels > 0 or jpeg_quality is not None:
+            rgb = add_sensor_noise(rgb, rng, noise_grey_levels, jpeg_quality)
+        yield Frame(rgb=rgb, time_ms=motion.time_ms(i), index=i)
+
+
+def write_sample_clip(path: str | Path, seconds: float = 4.0, fps: float = 30.0) -> int:
+    """Write a short H.264 clip of the sample photo moving; returns the number of frames."""
+    from desktop_app.media.video_writer import VideoWriter
+
+    photo = sample_photo()
+    motion = KnownMotion(
+        photo_size=(photo.shape[1], photo.shape[0]),
+        canvas_size=(960, 720),
+        fps=fps,
+        seconds=seconds,
+        sweep_px=160.0,
+        sweep_period_s=seconds,
+    )
+    with VideoWriter(path, fps) as writer:
+        for frame in known_motion_frames(photo, motion, noise_grey_levels=2.0):
+            writer.write(frame.rgb, frame.time_ms)
+        return writer.frames_written
