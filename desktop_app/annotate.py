@@ -58,11 +58,12 @@ class AnnotateSummary:
 
     def describe(self) -> str:
         """The one-line summary printed at the end."""
+        noun = "frame" if self.frames == 1 else "frames"
         parts = [
-            f"{self.input.name}: {self.frames} frames, {self.frames_with_person} with a person",
+            f"{self.input.name}: {self.frames} {noun}, {self.frames_with_person} with a person",
             f"{self.frames_per_second:.1f} frames/s",
-            f"-> {self.output}" + (f" ({self.codec})" if self.codec else ""),
         ]
+        parts.append(f"annotated -> {self.output}" + (f" ({self.codec})" if self.codec else ""))
         if self.keypoints:
             parts.append(f"keypoints -> {self.keypoints}")
         return ", ".join(parts)

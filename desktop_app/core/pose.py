@@ -12,6 +12,7 @@ Coordinate spaces, used the same way everywhere in PoseCam:
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
 )
 
 from desktop_app.core.model import PoseModel, load_default_model
+from desktop_app.core.native_log import quiet_native_stderr
 from desktop_app.core.skeleton import NUM_LANDMARKS
 
 
@@ -96,7 +98,9 @@ class PoseEstimator:
             min_tracking_confidence=s.min_tracking_confidence,
             output_segmentation_masks=False,
         )
-        self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
+        with quiet_native_stderr():
+            self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
+        self._frames_seen = 0
 
     def estimate(self, rgb: np.ndarray, time_ms: float = 0.0) -> list[PersonPose]:
         """Find people in an RGB uint8 frame taken at `time_ms` (ignored in IMAGE mode)."""
@@ -104,10 +108,16 @@ class PoseEstimator:
             raise RuntimeError("PoseEstimator is closed")
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self.mode is RunningMode.VIDEO:
-            result = self._landmarker.detect_for_video(image, self._next_timestamp_ms(time_ms))
-        else:
-            result = self._landmarker.detect(image)
+        # MediaPipe logs a few more warnings on its first frame; later frames are quiet.
+        quiet = quiet_native_stderr() if self._frames_seen == 0 else contextlib.nullcontext()
+        with quiet:
+            if self.mode is RunningMode.VIDEO:
+                result = self._landmarker.detect_for_video(
+                    image, self._next_timestamp_ms(time_ms)
+                )
+            else:
+                result = self._landmarker.detect(image)
+        self._frames_seen += 1
         people = []
         for landmarks, world in zip(
             result.pose_landmarks, result.pose_world_landmarks, strict=False

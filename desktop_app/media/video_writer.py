@@ -75,6 +75,10 @@ class VideoWriter:
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
         try:
+            # FFmpeg only touches the file when the first frame arrives; create it now so
+            # that a folder that cannot be written is reported before any work is done.
+            with open(self.path, "wb"):
+                pass
             self._container = av.open(str(self.path), mode="w")
         except (av.error.FFmpegError, OSError, ValueError) as exc:
             raise OutputError(self.path, f"cannot write a video here ({_reason(exc)})") from None

@@ -1,0 +1,63 @@
+import numpy as np
+
+from desktop_app.core.render import DEFAULT_STYLE, Style, draw_skeleton
+from desktop_app.core.skeleton import LANDMARK_INDEX, BodyPart
+
+LEFT_SHOULDER = LANDMARK_INDEX["left_shoulder"]
+LEFT_ELBOW = LANDMARK_INDEX["left_elbow"]
+RIGHT_SHOULDER = LANDMARK_INDEX["right_shoulder"]
+
+
+def person(visibility: float = 1.0) -> np.ndarray:
+    """A hand-made pose: two shoulders and a left elbow with `visibility`; the rest unseen."""
+    lm = np.zeros((33, 4), np.float32)
+    lm[:, :2] = (150.0, 190.0)
+    lm[LEFT_SHOULDER] = (100, 50, 0, visibility)
+    lm[LEFT_ELBOW] = (100, 150, 0, visibility)
+    lm[RIGHT_SHOULDER] = (20, 50, 0, visibility)
+    return lm
+
+
+def test_default_style_is_red_joints_on_white_bones() -> None:
+    canvas = np.zeros((200, 200, 3), np.uint8)
+    draw_skeleton(canvas, [person()], DEFAULT_STYLE)
+    assert tuple(canvas[100, 100]) == (255, 255, 255)  # middle of the upper arm
+    assert tuple(canvas[50, 100]) == (255, 0, 0)  # on the shoulder joint
+    assert tuple(canvas[180, 180]) == (0, 0, 0)  # nothing drawn elsewhere
+
+
+def test_changing_a_part_colour_changes_only_that_part() -> None:
+    style = DEFAULT_STYLE.with_bone_color(BodyPart.LEFT_ARM, (0, 255, 0))
+    canvas = np.zeros((200, 200, 3), np.uint8)
+    draw_skeleton(canvas, [person()], style)
+    assert tuple(canvas[100, 100]) == (0, 255, 0)  # left upper arm is green now
+    assert tuple(canvas[50, 60]) == (255, 255, 255)  # the shoulder line (torso) stays white
+    assert DEFAULT_STYLE.bone_colors[BodyPart.LEFT_ARM] == (255, 255, 255)
+
+
+def test_joints_below_the_visibility_threshold_are_not_drawn() -> None:
+    canvas = np.zeros((200, 200, 3), np.uint8)
+    draw_skeleton(canvas, [person(visibility=0.3)], Style(visibility_threshold=0.5))
+    assert not canvas.any()
+    draw_skeleton(canvas, [person(visibility=0.3)], Style(visibility_threshold=0.2))
+    assert canvas.any()
+
+
+def test_thickness_and_radius_are_in_pixels() -> None:
+    thin = np.zeros((200, 200, 3), np.uint8)
+    thick = np.zeros((200, 200, 3), np.uint8)
+    draw_skeleton(thin, [person()], Style(bone_thickness_px=1, joint_radius_px=0))
+    draw_skeleton(thick, [person()], Style(bone_thickness_px=9, joint_radius_px=0))
+    # Count pixels at least half lit: anti-aliasing adds faint pixels at each edge.
+    thin_width = np.count_nonzero(thin[100, :, 0] >= 128)
+    thick_width = np.count_nonzero(thick[100, :, 0] >= 128)
+    assert thin_width <= 2 and 8 <= thick_width <= 11, (thin_width, thick_width)
+
+
+def test_non_finite_landmarks_are_skipped() -> None:
+    lm = person()
+    lm[LEFT_ELBOW, :2] = (np.nan, np.inf)
+    canvas = np.zeros((200, 200, 3), np.uint8)
+    draw_skeleton(canvas, [lm], DEFAULT_STYLE)
+    assert tuple(canvas[100, 100]) == (0, 0, 0)
+    assert tuple(canvas[50, 100]) == (255, 0, 0)

@@ -1,0 +1,66 @@
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desktop_app.core.smoothing import TrackedPerson
+from desktop_app.errors import OutputError
+from desktop_app.media.keypoints import CSV_COLUMNS, open_keypoints_writer
+
+
+def tracked(pid: int, offset: float) -> TrackedPerson:
+    raw = np.zeros((33, 4), np.float32)
+    raw[:, 0] = np.arange(33) + offset
+    raw[:, 1] = 2 * np.arange(33)
+    raw[:, 3] = 0.75
+    smoothed = raw.copy()
+    smoothed[:, 0] += 0.5
+    return TrackedPerson(id=pid, landmarks_px=smoothed, raw_landmarks_px=raw,
+                         world_m=np.zeros((33, 3), np.float32))  # fmt: skip
+
+
+def test_csv_has_one_row_per_frame_person_landmark(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    with open_keypoints_writer(path, {}) as writer:
+        writer.write(0, 0.0, [tracked(0, 10.0), tracked(1, 100.0)])
+        writer.write(1, 33.333, [])
+        writer.write(2, 66.667, [tracked(1, 100.0)])
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert len(rows) == 1 + 33 * 3
+    first = dict(zip(CSV_COLUMNS, rows[1], strict=True))
+    assert first["name"] == "nose" and first["landmark"] == "0" and first["person"] == "0"
+    assert float(first["x"]) == 10.5 and float(first["raw_x"]) == 10.0
+    assert float(first["visibility"]) == 0.75
+    last = dict(zip(CSV_COLUMNS, rows[-1], strict=True))
+    assert last["frame"] == "2" and float(last["time_ms"]) == 66.667 and last["person"] == "1"
+    assert last["name"] == "right_foot_index"
+
+
+def test_json_frames_with_header(tmp_path: Path) -> None:
+    path = tmp_path / "k.json"
+    header = {"source": "clip.mp4", "width": 640, "height": 480, "fps": 30.0, "model": "m"}
+    with open_keypoints_writer(path, header) as writer:
+        writer.write(0, 0.0, [tracked(3, 1.0)])
+        writer.write(1, 33.3, [])
+    doc = json.loads(path.read_text())
+    assert {k: doc[k] for k in header} == header
+    assert [f["frame"] for f in doc["frames"]] == [0, 1]
+    person = doc["frames"][0]["persons"][0]
+    assert person["id"] == 3 and len(person["landmarks"]) == 33
+    assert set(person["landmarks"][0]) >= {"name", "x", "y", "z", "visibility"}
+    assert doc["frames"][1]["persons"] == []
+
+
+def test_json_is_valid_even_with_no_frames(tmp_path: Path) -> None:
+    path = tmp_path / "empty.json"
+    open_keypoints_writer(path, {"source": "x"}).close()
+    assert json.loads(path.read_text())["frames"] == []
+
+
+def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="must end in .csv or .json"):
+        open_keypoints_writer(tmp_path / "k.txt", {})
