@@ -7,6 +7,7 @@ and is closed explicitly or used as a context manager.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import time
@@ -100,27 +101,25 @@ class VideoFileSource(FrameSource):
         start_pts: int | None = None
         time_base: Fraction = self._stream.time_base or Fraction(1, 1000)
         index = 0
-        last_time_ms = -1.0
         frame_ms = 1000.0 / self.fps if self.fps else 1000.0 / 30.0
-        try:
-            for av_frame in self._container.decode(self._stream):
-                pts = av_frame.pts
-                if pts is None:
-                    time_ms = last_time_ms + frame_ms if index else 0.0
-                else:
-                    if start_pts is None:
-                        start_pts = pts
-                    time_ms = float((pts - start_pts) * time_base) * 1000.0
-                rgb = av_frame.to_ndarray(format="rgb24")
-                yield Frame(rgb=rgb, time_ms=time_ms, index=index)
-                last_time_ms = time_ms
-                index += 1
-        except av.error.FFmpegError as exc:
-            raise InputError(
-                self.path,
-                f"video is damaged after frame {index} ({_ffmpeg_reason(exc)})",
-                frames_read=index,
-            ) from None
+        for av_frame, error in self._decoded_frames():
+            if error is not None:
+                what = "file ends early (cut short?)" if error == "end of file" else error
+                raise InputError(
+                    self.path,
+                    f"video is damaged: stopped at frame {index} ({what})",
+                    frames_read=index,
+                )
+            assert av_frame is not None
+            pts = av_frame.pts
+            if pts is None:
+                time_ms = index * frame_ms
+            else:
+                if start_pts is None:
+                    start_pts = pts
+                time_ms = float((pts - start_pts) * time_base) * 1000.0
+            yield Frame(rgb=av_frame.to_ndarray(format="rgb24"), time_ms=time_ms, index=index)
+            index += 1
         expected = self.frame_count
         if expected is not None and index < expected - _TRUNCATION_SLACK_FRAMES:
             raise InputError(
@@ -128,6 +127,31 @@ class VideoFileSource(FrameSource):
                 f"video ends early: stopped at frame {index} of {expected} (file cut short?)",
                 frames_read=index,
             )
+
+    def _decoded_frames(self) -> Iterator[tuple[av.VideoFrame | None, str | None]]:
+        """Decoded frames, then (None, reason) if the file breaks.
+
+        Packets are decoded one by one so that a broken packet still lets the frames the
+        decoder already holds (it keeps a few while decoding on several threads) come out.
+        """
+        stream = self._stream
+        error: str | None = None
+        try:
+            # demux() ends with an empty packet that flushes the decoder on a clean end.
+            for packet in self._container.demux(stream):
+                try:
+                    yield from ((f, None) for f in stream.decode(packet))
+                except av.error.FFmpegError as exc:
+                    error = _ffmpeg_reason(exc)
+                    break
+        except av.error.FFmpegError as exc:
+            error = _ffmpeg_reason(exc)
+        if error is not None:
+            # Broken part way: flush by hand to get the frames the decoder was holding.
+            with contextlib.suppress(av.error.FFmpegError):
+                yield from ((f, None) for f in stream.decode(None))
+        if error is not None:
+            yield None, error
 
     def close(self) -> None:
         self._container.close()
