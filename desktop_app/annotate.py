@@ -165,9 +165,7 @@ def _run(
     image_input: bool,
     progress: Callable[[int, int | None], None] | None,
 ) -> AnnotateSummary:
-    keypoints = (
-        open_keypoints_writer(options.keypoints, header) if options.keypoints else None
-    )
+    keypoints = open_keypoints_writer(options.keypoints, header) if options.keypoints else None
     writer = None if image_input else VideoWriter(output, source.fps or 30.0)
     frames = with_person = 0
     stopped_early: InputError | None = None

@@ -71,9 +71,7 @@ def load_model(path: str | Path, expected_sha256: str | None = None) -> PoseMode
         raise ModelError(path, "not a MediaPipe .task bundle (not a zip file)") from None
     missing = [m for m in REQUIRED_MEMBERS if m not in members]
     if missing:
-        raise ModelError(
-            path, f"not a pose landmarker bundle (missing {', '.join(missing)})"
-        )
+        raise ModelError(path, f"not a pose landmarker bundle (missing {', '.join(missing)})")
     return PoseModel(path=path, data=data, sha256=digest)
 
 

@@ -112,9 +112,7 @@ class PoseEstimator:
         quiet = quiet_native_stderr() if self._frames_seen == 0 else contextlib.nullcontext()
         with quiet:
             if self.mode is RunningMode.VIDEO:
-                result = self._landmarker.detect_for_video(
-                    image, self._next_timestamp_ms(time_ms)
-                )
+                result = self._landmarker.detect_for_video(image, self._next_timestamp_ms(time_ms))
             else:
                 result = self._landmarker.detect(image)
         self._frames_seen += 1
@@ -137,7 +135,7 @@ class PoseEstimator:
         return people
 
     def _next_timestamp_ms(self, time_ms: float) -> int:
-        stamp = int(math.floor(time_ms + 0.5))
+        stamp = math.floor(time_ms + 0.5)
         if self._last_timestamp_ms is not None and stamp <= self._last_timestamp_ms:
             stamp = self._last_timestamp_ms + 1
         self._last_timestamp_ms = stamp

@@ -88,6 +88,9 @@ class VideoFileSource(FrameSource):
         self.fps = float(rate) if rate else None
         self.size = (self._stream.codec_context.width, self._stream.codec_context.height)
         self.frame_count = self._declared_frame_count()
+        # AVI stores no presentation times; FFmpeg's guesses come out scrambled when the
+        # video has B-frames. AVI is constant-rate by design, so frame times follow the rate.
+        self._times_from_rate = "avi" in self._container.format.name.split(",")
 
     def _declared_frame_count(self) -> int | None:
         if self._stream.frames:
@@ -101,6 +104,7 @@ class VideoFileSource(FrameSource):
         start_pts: int | None = None
         time_base: Fraction = self._stream.time_base or Fraction(1, 1000)
         index = 0
+        last_time_ms = 0.0
         frame_ms = 1000.0 / self.fps if self.fps else 1000.0 / 30.0
         for av_frame, error in self._decoded_frames():
             if error is not None:
@@ -112,12 +116,16 @@ class VideoFileSource(FrameSource):
                 )
             assert av_frame is not None
             pts = av_frame.pts
-            if pts is None:
+            if pts is None or self._times_from_rate:
                 time_ms = index * frame_ms
             else:
                 if start_pts is None:
                     start_pts = pts
                 time_ms = float((pts - start_pts) * time_base) * 1000.0
+            if index and time_ms <= last_time_ms:
+                # A damaged or odd file can repeat or reorder times; keep time moving forward.
+                time_ms = last_time_ms + frame_ms
+            last_time_ms = time_ms
             yield Frame(rgb=av_frame.to_ndarray(format="rgb24"), time_ms=time_ms, index=index)
             index += 1
         expected = self.frame_count

@@ -85,12 +85,13 @@ def add_sensor_noise(
 ) -> np.ndarray:
     """Gaussian noise of `noise_grey_levels` standard deviation, then JPEG re-encoding."""
     noisy = rgb.astype(np.float32) + rng.normal(0.0, noise_grey_levels, rgb.shape)
-    out = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
     if jpeg_quality is not None:
         ok, data = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
-        if ok:
+        decoded = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
             # Colour order does not matter for a round trip through the same codec.
-            out = cv2.imdecode(data, cv2.IMREAD_COLOR)
+            out = decoded
     return out
 
 

@@ -12,9 +12,12 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import av
 import numpy as np
+from av.container import OutputContainer
+from av.video.stream import VideoStream
 
 from desktop_app.errors import OutputError
 
@@ -70,7 +73,8 @@ class VideoWriter:
         self._preset = preset
         self._crf = crf
         self._time_base = _TIME_BASES.get(codec, _FALLBACK_TIME_BASE)
-        self._stream: av.video.stream.VideoStream | None = None
+        self._stream: VideoStream | None = None
+        self._container: OutputContainer | None = None
         self._last_pts = -1
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
@@ -83,9 +87,9 @@ class VideoWriter:
         except (av.error.FFmpegError, OSError, ValueError) as exc:
             raise OutputError(self.path, f"cannot write a video here ({_reason(exc)})") from None
 
-    def _open_stream(self, width: int, height: int) -> av.video.stream.VideoStream:
+    def _open_stream(self, container: OutputContainer, width: int, height: int) -> VideoStream:
         rate = Fraction(self.fps).limit_denominator(1001)
-        stream = self._container.add_stream(self.codec_name, rate=rate)
+        stream = cast(VideoStream, container.add_stream(self.codec_name, rate=rate))
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.time_base = self._time_base
@@ -93,17 +97,18 @@ class VideoWriter:
         if self.codec_name == "libx264":
             stream.options = {"preset": self._preset, "crf": str(self._crf)}
         else:
-            # MPEG-4 Part 2 has no CRF; a fixed quantiser keeps quality independent of size.
-            stream.options = {"qscale": "3"}
-            stream.codec_context.qscale = 3
+            # MPEG-4 Part 2 has no CRF: about 0.25 bit per pixel keeps skeleton lines crisp.
+            stream.codec_context.bit_rate = int(width * height * self.fps * 0.25)
         self.size = (width, height)
         return stream
 
     def write(self, rgb: np.ndarray, time_ms: float) -> None:
         """Add one RGB uint8 frame shown at `time_ms` from the start."""
         rgb = even_size(rgb)
+        if self._container is None:
+            raise ValueError(f"{self.path} is already closed")
         if self._stream is None:
-            self._stream = self._open_stream(rgb.shape[1], rgb.shape[0])
+            self._stream = self._open_stream(self._container, rgb.shape[1], rgb.shape[0])
         elif (rgb.shape[1], rgb.shape[0]) != self.size:
             raise ValueError(f"frame size changed from {self.size} to {rgb.shape[1::-1]}")
         pts = round(time_ms / 1000.0 / self._time_base)

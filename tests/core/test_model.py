@@ -44,5 +44,5 @@ def test_not_a_bundle(tmp_path: Path) -> None:
     other_zip = tmp_path / "other.task"
     with zipfile.ZipFile(other_zip, "w") as z:
         z.writestr("hand_detector.tflite", b"x")
-    with pytest.raises(ModelError, match="missing pose_detector.tflite"):
+    with pytest.raises(ModelError, match=r"missing pose_detector\.tflite"):
         load_model(other_zip)

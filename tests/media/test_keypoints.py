@@ -62,5 +62,5 @@ def test_json_is_valid_even_with_no_frames(tmp_path: Path) -> None:
 
 
 def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="must end in .csv or .json"):
+    with pytest.raises(OutputError, match=r"must end in \.csv or \.json"):
         open_keypoints_writer(tmp_path / "k.txt", {})

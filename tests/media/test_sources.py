@@ -71,3 +71,23 @@ def test_images_of_any_depth_become_rgb8(kind: str, make, tmp_path: Path) -> Non
     assert frame.rgb.shape == (40, 30, 3) and frame.rgb.dtype == np.uint8
     expected = {"alpha": 228, "16bit": 40000 >> 8, "grey": 90}[kind]
     assert abs(int(frame.rgb[0, 0, 0]) - expected) <= 1
+
+
+def test_avi_with_b_frames_gets_evenly_spaced_times(astronaut: np.ndarray, tmp_path: Path) -> None:
+    # AVI keeps no presentation times; FFmpeg's guesses come out of order with B-frames.
+    import av
+
+    path = tmp_path / "clip.avi"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25, options={"bf": "2"})
+        stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
+        small = np.ascontiguousarray(astronaut[::2, ::2])
+        for i in range(20):
+            frame = av.VideoFrame.from_ndarray(np.roll(small, 5 * i, axis=1), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    with VideoFileSource(path) as source:
+        times = [f.time_ms for f in source]
+    assert np.allclose(times, np.arange(20) * 40.0)
