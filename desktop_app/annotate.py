@@ -13,7 +13,7 @@ from pathlib import Path
 from desktop_app.core.model import PoseModel, load_default_model, load_model
 from desktop_app.core.pipeline import Pipeline
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
-from desktop_app.core.smoothing import make_smoother
+from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
 from desktop_app.errors import InputError, OutputError
 from desktop_app.media.images import is_image_path, write_image
 from desktop_app.media.keypoints import KEYPOINT_SUFFIXES, open_keypoints_writer
@@ -30,7 +30,9 @@ class AnnotateOptions:
     input: Path
     output: Path | None = None
     keypoints: Path | None = None
-    smoothing: str = "none"
+    smoothing: str = DEFAULT_SMOOTHING
+    #: 0 (off) to 1 (steadiest).
+    smoothing_strength: float = DEFAULT_STRENGTH
     num_poses: int = 1
     model: Path | None = None
     #: Detection, presence and tracking confidence threshold, 0-1.
@@ -148,9 +150,13 @@ def annotate(
             "model": model.name,
             "model_sha256": model.sha256,
             "smoothing": options.smoothing,
+            "smoothing_strength": options.smoothing_strength,
         }
         with PoseEstimator(model, settings, mode) as estimator:
-            pipeline = Pipeline(estimator, make_smoother(options.smoothing))
+            smoother = make_smoother(
+                options.smoothing, options.smoothing_strength, max_people=options.num_poses
+            )
+            pipeline = Pipeline(estimator, smoother)
             return _run(options, source, pipeline, output, header, image_input, progress)
     finally:
         source.close()
@@ -181,7 +187,7 @@ def _run(
                 if keypoints is not None:
                     keypoints.write(result.index, result.time_ms, result.people)
                 frames += 1
-                with_person += bool(result.people)
+                with_person += any(not p.coasting for p in result.people)
                 if progress is not None:
                     progress(frames, source.frame_count)
         except InputError as exc:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.core.smoothing import SMOOTHING_CHOICES
+from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
 from desktop_app.errors import PoseCamError
 
 EXIT_OK = 0
@@ -68,8 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument(
         "--smoothing",
         choices=SMOOTHING_CHOICES,
-        default=SMOOTHING_CHOICES[0],
-        help="landmark smoothing (default: %(default)s)",
+        default=DEFAULT_SMOOTHING,
+        help="landmark smoothing; none keeps MediaPipe's output as it is (default: %(default)s)",
+    )
+    annotate.add_argument(
+        "--smoothing-strength",
+        type=_confidence,
+        default=DEFAULT_STRENGTH,
+        metavar="S",
+        help="0 (off) to 1 (steadiest) (default: %(default)s)",
     )
     annotate.add_argument(
         "--num-poses",
@@ -128,6 +135,7 @@ def _annotate(args: argparse.Namespace) -> int:
         output=args.output,
         keypoints=args.keypoints,
         smoothing=args.smoothing,
+        smoothing_strength=args.smoothing_strength,
         num_poses=args.num_poses,
         model=args.model,
         min_confidence=args.min_confidence,

@@ -62,7 +62,20 @@ def test_video_in_h264_out_with_same_frames_and_rate_plus_csv(
     assert np.allclose(times, np.arange(30) * 1000 / 30, atol=0.5)
     nose = [r for r in rows if r["name"] == "nose"]
     assert all(0 <= float(r["x"]) < 640 and 0 <= float(r["y"]) < 480 for r in nose)
-    # With --smoothing none the exported position is the model's own.
+    # Kalman smoothing is the default: positions move a little off the model's own.
+    shift_px = [abs(float(r["x"]) - float(r["raw_x"])) for r in rows]
+    assert 0.0 < np.median(shift_px) < 5.0
+
+
+def test_smoothing_none_exports_the_models_own_positions(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keypoints = tmp_path / "k.csv"
+    args = (short_clip, "-o", tmp_path / "a.mp4", "--keypoints", keypoints, "--smoothing", "none")
+    assert run(capsys, *args)[0] == 0
+    with open(keypoints, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 30 * 33
     assert all(r["x"] == r["raw_x"] and r["y"] == r["raw_y"] for r in rows)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from desktop_app.core.frame import Frame
 from desktop_app.core.pose import PoseEstimator
 from desktop_app.core.render import DEFAULT_STYLE, Style, draw_skeleton
-from desktop_app.core.smoothing import NoSmoothing, Smoother, TrackedPerson
+from desktop_app.core.smoothing import Smoother, TrackedPerson, make_smoother
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,7 +36,7 @@ class Pipeline:
         style: Style = DEFAULT_STYLE,
     ) -> None:
         self.estimator = estimator
-        self.smoother: Smoother = smoother if smoother is not None else NoSmoothing()
+        self.smoother: Smoother = smoother if smoother is not None else make_smoother()
         self.style = style
 
     def process(self, frame: Frame, *, draw_in_place: bool = False) -> FrameResult:

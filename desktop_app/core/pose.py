@@ -101,6 +101,7 @@ class PoseEstimator:
         with quiet_native_stderr():
             self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
         self._frames_seen = 0
+        self._frames_with_people = 0
 
     def estimate(self, rgb: np.ndarray, time_ms: float = 0.0) -> list[PersonPose]:
         """Find people in an RGB uint8 frame taken at `time_ms` (ignored in IMAGE mode)."""
@@ -108,14 +109,20 @@ class PoseEstimator:
             raise RuntimeError("PoseEstimator is closed")
         height, width = rgb.shape[:2]
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        # MediaPipe logs a few more warnings on its first frame; later frames are quiet.
-        quiet = quiet_native_stderr() if self._frames_seen == 0 else contextlib.nullcontext()
+        # MediaPipe logs a few more warnings on its first frames and its first frames with a
+        # person (the landmark stage starts then); after that it is quiet.
+        quiet = (
+            quiet_native_stderr()
+            if self._frames_seen < 2 or self._frames_with_people < 3
+            else contextlib.nullcontext()
+        )
         with quiet:
             if self.mode is RunningMode.VIDEO:
                 result = self._landmarker.detect_for_video(image, self._next_timestamp_ms(time_ms))
             else:
                 result = self._landmarker.detect(image)
         self._frames_seen += 1
+        self._frames_with_people += bool(result.pose_landmarks)
         people = []
         for landmarks, world in zip(
             result.pose_landmarks, result.pose_world_landmarks, strict=False

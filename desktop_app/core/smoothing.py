@@ -1,32 +1,28 @@
-"""Turning each frame's raw detections into steady, identified people.
+"""Smoothing choices the user sees: `kalman` (default), `oneeuro`, `none`.
 
-A smoother receives the raw people of one frame with the frame's time and returns
-`TrackedPerson`s: a stable id, the landmarks to draw and export, and the raw landmarks
-kept for comparison.
+Every choice tracks people across frames (stable ids) and gives each person a filter of its
+own; see core.filters for the filters and core.tracking for the identities. `strength` runs
+from 0 (off: MediaPipe's output as it is) to 1 (steadiest); 0.5 is the default.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 from typing import Protocol
 
-import numpy as np
-
+from desktop_app.core.filters import (
+    KalmanLandmarkFilter,
+    KalmanSettings,
+    OneEuroLandmarkFilter,
+    OneEuroSettings,
+    PassThroughFilter,
+)
 from desktop_app.core.pose import PersonPose
+from desktop_app.core.tracking import PersonTracker, TrackedPerson, TrackingSettings
 
-
-@dataclass(frozen=True, eq=False)
-class TrackedPerson:
-    """A person in one frame after smoothing."""
-
-    #: Stable across frames while the person stays in view.
-    id: int
-    #: (33, 4) x_px, y_px, z, visibility after smoothing (see core.pose for the spaces).
-    landmarks_px: np.ndarray
-    #: (33, 4) as the model gave them, before smoothing.
-    raw_landmarks_px: np.ndarray
-    #: (33, 3) world landmarks in metres.
-    world_m: np.ndarray
+SMOOTHING_CHOICES = ("kalman", "oneeuro", "none")
+DEFAULT_SMOOTHING = "kalman"
+DEFAULT_STRENGTH = 0.5
 
 
 class Smoother(Protocol):
@@ -39,35 +35,50 @@ class Smoother(Protocol):
         ...
 
     def reset(self) -> None:
-        """Forget all history, e.g. when the source changes."""
+        """Forget all people and history, e.g. when the source changes."""
         ...
 
 
-class NoSmoothing:
-    """MediaPipe's output as it is; people are numbered in the order the model lists them."""
-
-    name = "none"
-
-    def update(self, people: list[PersonPose], time_ms: float) -> list[TrackedPerson]:
-        return [
-            TrackedPerson(
-                id=i,
-                landmarks_px=p.landmarks_px,
-                raw_landmarks_px=p.landmarks_px,
-                world_m=p.world_m,
-            )
-            for i, p in enumerate(people)
-        ]
-
-    def reset(self) -> None:
-        pass
+def _log_lerp(at_zero: float, at_one: float, strength: float) -> float:
+    return math.exp(math.log(at_zero) + (math.log(at_one) - math.log(at_zero)) * strength)
 
 
-SMOOTHING_CHOICES = ("none",)
+def kalman_settings(strength: float) -> KalmanSettings:
+    """Kalman tuning for a strength in (0, 1]: stronger allows less still-time acceleration."""
+    return KalmanSettings(still_acceleration=_log_lerp(3.0, 0.0075, strength))
 
 
-def make_smoother(name: str) -> Smoother:
-    """The smoother called `name` (one of SMOOTHING_CHOICES)."""
-    if name == "none":
-        return NoSmoothing()
+def one_euro_settings(strength: float) -> OneEuroSettings:
+    """One Euro tuning for a strength in (0, 1]: stronger lowers the still cut-off frequency."""
+    return OneEuroSettings(min_cutoff_hz=_log_lerp(20.0, 0.2, strength))
+
+
+def make_smoother(
+    name: str = DEFAULT_SMOOTHING, strength: float = DEFAULT_STRENGTH, max_people: int = 1
+) -> PersonTracker:
+    """The smoother called `name` (one of SMOOTHING_CHOICES) at `strength` 0-1."""
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be between 0 and 1, not {strength}")
+    tracking = TrackingSettings(max_people=max_people)
+    if name == "none" or strength == 0.0:
+        # Raw output: no coasting either, so what is drawn is exactly what the model said.
+        return PersonTracker(
+            "none", PassThroughFilter, TrackingSettings(max_coast_s=0.0, max_people=max_people)
+        )
+    if name == "kalman":
+        settings = kalman_settings(strength)
+        return PersonTracker("kalman", lambda: KalmanLandmarkFilter(settings), tracking)
+    if name == "oneeuro":
+        euro = one_euro_settings(strength)
+        return PersonTracker("oneeuro", lambda: OneEuroLandmarkFilter(euro), tracking)
     raise ValueError(f"unknown smoothing {name!r}; choose from {', '.join(SMOOTHING_CHOICES)}")
+
+
+__all__ = [
+    "DEFAULT_SMOOTHING",
+    "DEFAULT_STRENGTH",
+    "SMOOTHING_CHOICES",
+    "Smoother",
+    "TrackedPerson",
+    "make_smoother",
+]

@@ -4,7 +4,8 @@ Both are written as frames arrive and flushed as they go, so a run that stops pa
 what it had. Pixels are pixels of the analysed frame; see core.pose for the coordinate spaces.
 
 CSV columns: frame, time_ms, person, landmark, name, x, y, z, visibility, raw_x, raw_y
-(`x, y` after smoothing, `raw_x, raw_y` straight from the model).
+(`x, y` after smoothing, `raw_x, raw_y` straight from the model; empty while a person who
+was briefly lost is shown where predicted).
 
 JSON: {"source", "width", "height", "fps", "model", "smoothing", "frames": [{"frame",
 "time_ms", "persons": [{"id", "landmarks": [{"name", "x", "y", "z", "visibility", "raw_x",
@@ -15,13 +16,14 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 
 from desktop_app.core.skeleton import LANDMARK_NAMES
-from desktop_app.core.smoothing import TrackedPerson
+from desktop_app.core.tracking import TrackedPerson
 from desktop_app.errors import OutputError
 
 CSV_COLUMNS = (
@@ -40,9 +42,11 @@ CSV_COLUMNS = (
 KEYPOINT_SUFFIXES = (".csv", ".json")
 
 
-def _px(value: float) -> float:
-    # Hundredths of a pixel are far below the model's accuracy and keep files small.
-    return round(float(value), 2)
+def _px(value: float) -> float | None:
+    # Hundredths of a pixel are far below the model's accuracy and keep files small. NaN
+    # (no raw measurement while a person coasts) is written as an empty CSV field / JSON null.
+    value = float(value)
+    return None if math.isnan(value) else round(value, 2)
 
 
 class KeypointsWriter:

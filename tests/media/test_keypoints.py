@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.core.smoothing import TrackedPerson
+from desktop_app.core.tracking import TrackedPerson
 from desktop_app.errors import OutputError
 from desktop_app.media.keypoints import CSV_COLUMNS, open_keypoints_writer
 
