@@ -27,20 +27,23 @@ class KalmanSettings:
     smoothed alike."""
 
     #: Standard deviation of a fully visible landmark's measurement noise, as a fraction of
-    #: the person's size (0.004 of a 500 px tall person is 2 px).
-    measurement_noise: float = 0.004
-    #: Random acceleration a still landmark is allowed, as a fraction of the person's size per
-    #: second squared per square-root second (the white-noise acceleration's spectral
-    #: density is this times size, squared). Smaller holds a still person steadier.
-    still_acceleration: float = 0.15
+    #: the person's size (0.008 of a 500 px tall person is 4 px). Larger smooths harder.
+    measurement_noise: float = 0.008
+    #: Random acceleration a still landmark is allowed relative to the body, as a fraction of
+    #: the person's size per second squared per square-root second (the white-noise
+    #: acceleration's spectral density is this times size, squared). Smaller holds a still
+    #: person's posture steadier.
+    still_acceleration: float = 0.03
+    #: The same for the body as a whole (the mean of shoulders and hips).
+    body_acceleration: float = 0.3
     #: How far the allowed acceleration may rise above `still_acceleration` when the model's
     #: measurements disagree with the prediction (a limb starts to move), as a factor.
     max_motion_boost: float = 400.0
     #: Time over which a raised acceleration falls back to `still_acceleration`, in seconds.
     motion_memory_s: float = 0.25
-    #: Normalised innovation (chi-square, 2 degrees of freedom) above which motion is assumed.
-    #: 6.0 is exceeded by chance about one time in twenty.
-    motion_gate: float = 6.0
+    #: Normalised innovation (chi-square, 2 degrees of freedom) above which motion is assumed;
+    #: the process noise is raised by the factor the innovation exceeds it by.
+    motion_gate: float = 2.0
     #: A landmark that jumps further than this, as a fraction of the person's size, in one
     #: frame is taken as a new start, not smoothed towards (no rubber-band skeleton).
     jump_reset: float = 0.5
@@ -48,41 +51,39 @@ class KalmanSettings:
     min_visibility: float = 0.05
 
 
-class KalmanLandmarkFilter:
-    """A constant-velocity Kalman filter for every landmark coordinate, with motion-adaptive
-    process noise.
+class AdaptiveKalman:
+    """Constant-velocity Kalman filters for N points in D dimensions, with motion-adaptive
+    process noise (the engine of KalmanLandmarkFilter; see its docstring for the model).
 
-    Model: each coordinate has position and velocity, driven by white-noise acceleration
-    (filterpy's `Q_continuous_white_noise` over the real time step). Measurement noise grows
-    as visibility falls and scales with the person's size.
-
-    Why innovation-based adaptation: a still person wants a tiny process noise (their
-    landmarks should not wander), a moving limb wants a large one (else it is dragged behind).
-    The filter cannot know in advance which, but the innovation (the measurement's surprise
-    against the prediction, normalised by its expected spread) tells it at once: when it
-    exceeds the gate, the process noise of that landmark is raised in proportion and the
-    prediction's uncertainty is widened before the update, so the very frame a limb starts
-    to move is followed rather than lagged. The raise decays over `motion_memory_s`. An
-    interacting multiple model would do the same with two fixed models at twice the cost;
-    a speed-dependent noise reacts only after the velocity estimate has caught up.
-
-    The arithmetic is filterpy's KalmanFilter predict/update for a 2-state model, written
-    out element-wise so all 99 coordinates of a person update in a few numpy operations
-    (33 filterpy objects would cost about 2 ms per person per frame); a test checks it step
-    for step against filterpy's KalmanFilter.
+    The arithmetic is filterpy's KalmanFilter predict/update for a 2-state model, written out
+    element-wise so that all coordinates update in a few numpy operations (33 filterpy
+    objects would cost about 2 ms per person per frame); a test checks it step for step
+    against filterpy's KalmanFilter.
     """
 
-    def __init__(self, settings: KalmanSettings | None = None) -> None:
-        self.settings = settings or KalmanSettings()
+    def __init__(
+        self,
+        points: int,
+        measurement_noise: float,
+        still_acceleration: float,
+        settings: KalmanSettings,
+        dims: int = 3,
+    ) -> None:
+        self.settings = settings
+        self.measurement_noise = measurement_noise
+        self.still_acceleration = still_acceleration
         self._time_s: float | None = None
-        self.position = np.zeros((NUM_LANDMARKS, 3))
-        self.velocity = np.zeros((NUM_LANDMARKS, 3))
+        self.position = np.zeros((points, dims))
+        self.velocity = np.zeros((points, dims))
         # Covariance of (position, velocity) per coordinate: [[p00, p01], [p01, p11]].
-        self.p00 = np.zeros((NUM_LANDMARKS, 3))
-        self.p01 = np.zeros((NUM_LANDMARKS, 3))
-        self.p11 = np.zeros((NUM_LANDMARKS, 3))
-        self.motion_boost = np.ones(NUM_LANDMARKS)
-        self.visibility = np.zeros(NUM_LANDMARKS)
+        self.p00 = np.zeros((points, dims))
+        self.p01 = np.zeros((points, dims))
+        self.p11 = np.zeros((points, dims))
+        self.motion_boost = np.ones(points)
+        noise_factor = np.ones(dims)
+        if dims == 3:
+            noise_factor[2] = _Z_NOISE_FACTOR
+        self._noise_factor = noise_factor
 
     @property
     def started(self) -> bool:
@@ -91,94 +92,157 @@ class KalmanLandmarkFilter:
     def reset(self) -> None:
         self._time_s = None
 
-    def _start(self, landmarks: np.ndarray, size_px: float, rows: np.ndarray) -> None:
-        s = self.settings
-        self.position[rows] = landmarks[rows, :3]
+    def _start(self, measured: np.ndarray, size_px: float, rows: np.ndarray) -> None:
+        self.position[rows] = measured[rows]
         self.velocity[rows] = 0.0
-        sigma = s.measurement_noise * size_px
-        self.p00[rows] = sigma**2
+        self.p00[rows] = (self.measurement_noise * size_px) ** 2
         self.p01[rows] = 0.0
         # Unknown initial velocity: allow about one person-size per second.
         self.p11[rows] = size_px**2
         self.motion_boost[rows] = 1.0
 
-    def _predict(self, dt: float, q: np.ndarray) -> None:
+    def _add_process_noise(self, dt: float, q: np.ndarray) -> None:
         unit = Q_continuous_white_noise(dim=2, dt=dt, spectral_density=1.0)
-        self.position += self.velocity * dt
-        p00, p01, p11 = self.p00, self.p01, self.p11
-        self.p00 = p00 + 2.0 * dt * p01 + dt * dt * p11 + q * unit[0, 0]
-        self.p01 = p01 + dt * p11 + q * unit[0, 1]
-        self.p11 = p11 + q * unit[1, 1]
+        self.p00 += q * unit[0, 0]
+        self.p01 += q * unit[0, 1]
+        self.p11 += q * unit[1, 1]
 
-    def step(self, landmarks: np.ndarray | None, time_s: float, size_px: float) -> np.ndarray:
-        """Advance to `time_s` and take `landmarks` (33, 4: x, y, z, visibility) if given.
-
-        Returns (33, 4) filtered x, y, z and the visibility last measured.
-        """
+    def step(
+        self,
+        measured: np.ndarray | None,
+        visibility: np.ndarray | None,
+        time_s: float,
+        size_px: float,
+    ) -> np.ndarray:
+        """Advance to `time_s`, take `measured` (N, D) with `visibility` (N,) if given, and
+        return the filtered positions (N, D)."""
         s = self.settings
         if self._time_s is None:
-            if landmarks is None:
+            if measured is None:
                 raise ValueError("the first step needs a measurement")
-            self._start(landmarks, size_px, np.arange(NUM_LANDMARKS))
-            self.visibility = landmarks[:, 3].astype(np.float64)
+            self._start(measured, size_px, np.arange(len(measured)))
             self._time_s = time_s
-            return self.output()
+            return self.position
         dt = max(time_s - self._time_s, 1e-4)
         self._time_s = time_s
-        base_q = (s.still_acceleration * size_px) ** 2
-        decay = math.exp(-dt / s.motion_memory_s)
-        self.motion_boost = 1.0 + (self.motion_boost - 1.0) * decay
-        q = (base_q * self.motion_boost)[:, None] * np.ones(3)
-        self._predict(dt, q)
-        if landmarks is None:
-            return self.output()
+        base_q = (self.still_acceleration * size_px) ** 2
+        self.motion_boost = 1.0 + (self.motion_boost - 1.0) * math.exp(-dt / s.motion_memory_s)
+        # Predict.
+        self.position += self.velocity * dt
+        p01, p11 = self.p01, self.p11
+        self.p00 = self.p00 + 2.0 * dt * p01 + dt * dt * p11
+        self.p01 = p01 + dt * p11
+        self._add_process_noise(dt, (base_q * self.motion_boost)[:, None])
+        if measured is None:
+            return self.position
 
-        measured = landmarks[:, :3].astype(np.float64)
-        visibility = np.clip(landmarks[:, 3].astype(np.float64), s.min_visibility, 1.0)
-        self.visibility = landmarks[:, 3].astype(np.float64)
-        r_xy = (s.measurement_noise * size_px / visibility) ** 2
-        r = np.stack([r_xy, r_xy, r_xy * _Z_NOISE_FACTOR**2], axis=1)
-
+        vis = np.ones(len(measured)) if visibility is None else visibility
+        vis = np.clip(vis, s.min_visibility, 1.0)
+        r = ((self.measurement_noise * size_px / vis)[:, None] * self._noise_factor) ** 2
         innovation = measured - self.position
         jump = np.hypot(innovation[:, 0], innovation[:, 1]) > s.jump_reset * size_px
         if jump.any():
-            self._start(landmarks, size_px, np.flatnonzero(jump))
+            self._start(measured, size_px, np.flatnonzero(jump))
             innovation[jump] = 0.0
-
         # Motion test on x and y: normalised innovation squared, 2 degrees of freedom.
-        spread = self.p00 + r
-        nis = (innovation[:, :2] ** 2 / spread[:, :2]).sum(axis=1)
+        nis = (innovation[:, :2] ** 2 / (self.p00 + r)[:, :2]).sum(axis=1)
         wanted = np.clip(nis / s.motion_gate, 1.0, s.max_motion_boost)
         rising = wanted > self.motion_boost
         if rising.any():
-            # Widen this step's prediction by the extra process noise before updating.
-            extra = np.zeros_like(q)
-            extra[rising] = (base_q * (wanted[rising] - self.motion_boost[rising]))[:, None]
-            unit = Q_continuous_white_noise(dim=2, dt=dt, spectral_density=1.0)
-            self.p00 += extra * unit[0, 0]
-            self.p01 += extra * unit[0, 1]
-            self.p11 += extra * unit[1, 1]
+            # Widen this step's prediction by the extra process noise before updating, so
+            # the frame in which motion starts is already followed.
+            extra = np.zeros(len(measured))
+            extra[rising] = base_q * (wanted[rising] - self.motion_boost[rising])
+            self._add_process_noise(dt, extra[:, None])
             self.motion_boost[rising] = wanted[rising]
-
+        # Update.
         spread = self.p00 + r
         gain_position = self.p00 / spread
         gain_velocity = self.p01 / spread
         self.position += gain_position * innovation
         self.velocity += gain_velocity * innovation
-        p00, p01, p11 = self.p00, self.p01, self.p11
+        p00, p01 = self.p00, self.p01
         self.p00 = (1.0 - gain_position) * p00
         self.p01 = (1.0 - gain_position) * p01
-        self.p11 = p11 - gain_velocity * p01
-        return self.output()
+        self.p11 = self.p11 - gain_velocity * p01
+        return self.position
+
+    def predicted(self, time_s: float) -> np.ndarray:
+        dt = 0.0 if self._time_s is None else max(time_s - self._time_s, 0.0)
+        return self.position + self.velocity * dt
+
+
+# The landmarks whose mean is the body's anchor: shoulders and hips. MediaPipe always
+# reports them, so the anchor never changes definition from frame to frame.
+_ANCHOR = [11, 12, 23, 24]
+
+
+class KalmanLandmarkFilter:
+    """Kalman smoothing of a person's landmarks as body motion plus posture.
+
+    The person's anchor (the mean of shoulders and hips) and each landmark's offset from it
+    get constant-velocity Kalman filters of their own, stepped with the real time between
+    frames; the output is filtered anchor plus filtered offset.
+
+    Why split: when a person walks, sways or steps sideways, every landmark moves together.
+    The anchor averages four landmarks, so its noise is small and its motion test reacts to a
+    move of a pixel or two at once; the offsets then stay still during such motion and can be
+    smoothed hard without dragging the skeleton behind the body. A limb moving on its own
+    shows up in its offsets, whose own motion test raises their process noise in turn.
+
+    Why innovation-based adaptation: a still person wants a tiny process noise (their
+    landmarks should not wander), a moving one a large one. The innovation (the
+    measurement's surprise against the prediction, normalised by its expected spread) tells
+    which at once: above the gate, the process noise is raised in proportion and the
+    prediction's uncertainty widened before the update, so the frame in which motion starts
+    is followed rather than lagged; the raise decays over `motion_memory_s`. An interacting
+    multiple model would do the same with two fixed models at twice the cost, and a
+    speed-dependent noise reacts only after the velocity estimate has caught up.
+
+    Measurement noise grows as visibility falls and scales with the person's size.
+    """
+
+    def __init__(self, settings: KalmanSettings | None = None) -> None:
+        self.settings = s = settings or KalmanSettings()
+        # The anchor's measurement averages four landmarks: half the noise of one.
+        self.anchor = AdaptiveKalman(1, s.measurement_noise / 2.0, s.body_acceleration, s, dims=3)
+        self.offsets = AdaptiveKalman(
+            NUM_LANDMARKS, s.measurement_noise, s.still_acceleration, s, dims=3
+        )
+        self.visibility = np.zeros(NUM_LANDMARKS)
+
+    @property
+    def started(self) -> bool:
+        return self.offsets.started
+
+    def reset(self) -> None:
+        self.anchor.reset()
+        self.offsets.reset()
+
+    def step(self, landmarks: np.ndarray | None, time_s: float, size_px: float) -> np.ndarray:
+        """Advance to `time_s` and take `landmarks` (33, 4: x, y, z, visibility) if given.
+
+        Returns (33, 4): filtered x, y, z and the visibility last measured.
+        """
+        if landmarks is None:
+            anchor = self.anchor.step(None, None, time_s, size_px)
+            offsets = self.offsets.step(None, None, time_s, size_px)
+        else:
+            points = landmarks[:, :3].astype(np.float64)
+            self.visibility = landmarks[:, 3].astype(np.float64)
+            anchor_measured = points[_ANCHOR].mean(axis=0, keepdims=True)
+            anchor_visibility = self.visibility[_ANCHOR].mean(keepdims=True)
+            anchor = self.anchor.step(anchor_measured, anchor_visibility, time_s, size_px)
+            offsets = self.offsets.step(points - anchor_measured, self.visibility, time_s, size_px)
+        return self._output(anchor + offsets)
 
     def predicted_xy(self, time_s: float) -> np.ndarray:
         """Where the landmarks are expected at `time_s`, (33, 2), without changing the filter."""
-        dt = 0.0 if self._time_s is None else max(time_s - self._time_s, 0.0)
-        return self.position[:, :2] + self.velocity[:, :2] * dt
+        return (self.anchor.predicted(time_s) + self.offsets.predicted(time_s))[:, :2]
 
-    def output(self) -> np.ndarray:
+    def _output(self, positions: np.ndarray) -> np.ndarray:
         out = np.empty((NUM_LANDMARKS, 4), np.float32)
-        out[:, :3] = self.position
+        out[:, :3] = positions
         out[:, 3] = self.visibility
         return out
 

@@ -1,0 +1,217 @@
+"""Deterministic tests of the landmark filters and person tracking on hand-made sequences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from filterpy.common import Q_continuous_white_noise
+from filterpy.kalman import KalmanFilter
+
+from desktop_app.core.filters import (
+    AdaptiveKalman,
+    KalmanLandmarkFilter,
+    KalmanSettings,
+    OneEuroLandmarkFilter,
+)
+from desktop_app.core.pose import PersonPose
+from desktop_app.core.smoothing import make_smoother
+
+SIZE_PX = 400.0
+
+
+def pose(offset_x: float = 0.0, noise: np.ndarray | None = None, vis: float = 1.0) -> np.ndarray:
+    """A 33-landmark person: a 400 px tall column of points, shifted by `offset_x`."""
+    lm = np.zeros((33, 4), np.float32)
+    lm[:, 0] = 300.0 + offset_x + 5.0 * (np.arange(33) % 5)
+    lm[:, 1] = 50.0 + np.linspace(0, SIZE_PX, 33)
+    lm[:, 3] = vis
+    if noise is not None:
+        lm[:, :2] += noise
+    return lm
+
+
+def person(lm: np.ndarray) -> PersonPose:
+    return PersonPose(landmarks_px=lm, world_m=np.zeros((33, 3), np.float32))
+
+
+def second_difference_rms(track: np.ndarray) -> float:
+    second = track[2:] - 2 * track[1:-1] + track[:-2]
+    return float(np.sqrt(np.mean(second**2)))
+
+
+@pytest.mark.parametrize("make", [KalmanLandmarkFilter, OneEuroLandmarkFilter])
+def test_a_still_noisy_person_gets_steadier(make) -> None:
+    rng = np.random.default_rng(1)
+    filt = make()
+    raw, smooth = [], []
+    for i in range(90):
+        lm = pose(noise=rng.normal(0, 2.0, (33, 2)))
+        raw.append(lm[:, :2])
+        smooth.append(filt.step(lm, i / 30, SIZE_PX)[:, :2])
+    raw_jitter = second_difference_rms(np.array(raw)[10:])
+    smooth_jitter = second_difference_rms(np.array(smooth)[10:])
+    assert smooth_jitter < 0.3 * raw_jitter, (smooth_jitter, raw_jitter)
+    # And it stays where the person is: no drift.
+    assert np.abs(np.array(smooth)[-1] - pose()[:, :2]).max() < 2.0
+
+
+def test_a_step_is_caught_within_three_frames() -> None:
+    filt = KalmanLandmarkFilter()
+    for i in range(30):
+        filt.step(pose(), i / 30, SIZE_PX)
+    step_px = 0.2 * SIZE_PX  # a quick 80 px move, below the jump-reset distance
+    errors = []
+    for i in range(30, 36):
+        out = filt.step(pose(offset_x=step_px), i / 30, SIZE_PX)
+        errors.append(np.abs(out[:, 0] - pose(offset_x=step_px)[:, 0]).max())
+    assert errors[2] < 0.1 * step_px, errors
+    assert errors[5] < 0.05 * step_px, errors
+
+
+def test_an_implausible_jump_restarts_instead_of_rubber_banding() -> None:
+    filt = KalmanLandmarkFilter()
+    for i in range(10):
+        filt.step(pose(), i / 30, SIZE_PX)
+    out = filt.step(pose(offset_x=0.8 * SIZE_PX), 10 / 30, SIZE_PX)
+    assert np.allclose(out[:, 0], pose(offset_x=0.8 * SIZE_PX)[:, 0])
+
+
+def test_a_dropout_coasts_then_the_person_is_dropped() -> None:
+    smoother = make_smoother("kalman", 0.5, max_people=1)
+    for i in range(10):
+        (tracked,) = smoother.update([person(pose(offset_x=3.0 * i))], i * 1000 / 30)
+    # Moving right at 90 px/s; then lost for 0.5 s (the default coasting time is 0.3 s).
+    shown = []
+    for i in range(10, 25):
+        shown.append(smoother.update([], i * 1000 / 30))
+    coasted = [people for people in shown if people]
+    assert 7 <= len(coasted) <= 10  # about 0.3 s of 30 fps frames
+    assert all(p[0].coasting and np.isnan(p[0].raw_landmarks_px).all() for p in coasted)
+    # It coasted along its motion, not frozen.
+    assert coasted[-1][0].landmarks_px[0, 0] > tracked.landmarks_px[0, 0] + 10
+    assert shown[-1] == []
+    # Back after a long gap: a fresh start exactly at the measurement, with id 0 again.
+    (back,) = smoother.update([person(pose(offset_x=200.0))], 25 * 1000 / 30)
+    assert back.id == 0 and not back.coasting
+    assert np.allclose(back.landmarks_px[:, :2], pose(offset_x=200.0)[:, :2])
+
+
+def test_uneven_time_steps_match_the_even_sequence() -> None:
+    """A smooth motion sampled at uneven times gives what the even sampling gives."""
+
+    def x_at(t: float) -> float:
+        return 100.0 * np.sin(2.0 * np.pi * t / 2.0)
+
+    even_t = np.arange(0, 4, 1 / 30)
+    rng = np.random.default_rng(3)
+    # The same average rate, each frame up to 40 % of a frame early or late, as webcams do.
+    uneven_t = even_t + rng.uniform(-0.4, 0.4, even_t.size) / 30
+    uneven_t[0] = 0.0
+    outputs = {}
+    for name, times in (("even", even_t), ("uneven", uneven_t)):
+        filt = KalmanLandmarkFilter()
+        outputs[name] = np.array([filt.step(pose(offset_x=x_at(t)), t, SIZE_PX)[0, 0]
+                                  for t in times])  # fmt: skip
+    resampled = np.interp(even_t, uneven_t, outputs["uneven"])
+    late = (even_t > 1.0) & (even_t <= uneven_t[-1])  # both settled, no extrapolation
+    difference = np.abs(resampled[late] - outputs["even"][late])
+    # The same motion is followed alike (the signal itself spans 200 px).
+    assert np.median(difference) < 1.0 and difference.max() < 4.0, difference.max()
+    # A filter that assumed a fixed step would be far off on the uneven sequence.
+    truth = np.array([x_at(t) for t in uneven_t]) + 300.0
+    assert np.abs(outputs["uneven"][uneven_t > 1.0] - truth[uneven_t > 1.0]).max() < 6.0
+
+
+def test_reset_forgets() -> None:
+    filt = KalmanLandmarkFilter()
+    for i in range(10):
+        filt.step(pose(), i / 30, SIZE_PX)
+    filt.reset()
+    out = filt.step(pose(offset_x=50.0), 1.0, SIZE_PX)
+    assert np.allclose(out[:, :2], pose(offset_x=50.0)[:, :2])
+    smoother = make_smoother("kalman")
+    smoother.update([person(pose())], 0.0)
+    smoother.reset()
+    (p,) = smoother.update([person(pose(offset_x=30.0))], 33.0)
+    assert np.allclose(p.landmarks_px[:, :2], pose(offset_x=30.0)[:, :2])
+
+
+def test_matches_filterpys_kalman_filter_step_for_step() -> None:
+    """With adaptation and resets switched off, the vectorised filter is filterpy's filter."""
+    settings = KalmanSettings(max_motion_boost=1.0, jump_reset=1e9)
+    sigma_frac, accel_frac = settings.measurement_noise, settings.still_acceleration
+    ours = AdaptiveKalman(1, sigma_frac, accel_frac, settings, dims=2)
+    reference = KalmanFilter(dim_x=2, dim_z=1)
+    rng = np.random.default_rng(5)
+    times = np.cumsum(rng.uniform(0.02, 0.06, 60))
+    measurements = 300.0 + 40.0 * np.sin(times * 3) + rng.normal(0, 2, times.size)
+    sigma = sigma_frac * SIZE_PX
+    reference.x = np.array([[measurements[0]], [0.0]])
+    reference.P = np.diag([sigma**2, SIZE_PX**2])
+    reference.H = np.array([[1.0, 0.0]])
+    reference.R = np.array([[sigma**2]])
+    ours.step(np.array([[measurements[0], 0.0]]), None, times[0], SIZE_PX)
+    for t_prev, t, z in zip(times[:-1], times[1:], measurements[1:], strict=True):
+        dt = t - t_prev
+        reference.F = np.array([[1.0, dt], [0.0, 1.0]])
+        reference.Q = Q_continuous_white_noise(
+            dim=2, dt=dt, spectral_density=(accel_frac * SIZE_PX) ** 2
+        )
+        reference.predict()
+        reference.update(np.array([[z]]))
+        out = ours.step(np.array([[z, 0.0]]), None, t, SIZE_PX)
+        assert out[0, 0] == pytest.approx(reference.x[0, 0], abs=1e-6)
+        assert ours.velocity[0, 0] == pytest.approx(reference.x[1, 0], abs=1e-6)
+        assert ours.p00[0, 0] == pytest.approx(reference.P[0, 0], rel=1e-9)
+
+
+def test_low_visibility_landmarks_are_trusted_less() -> None:
+    rng = np.random.default_rng(7)
+    jitter = {}
+    for vis in (1.0, 0.2):
+        filt = KalmanLandmarkFilter()
+        out = [filt.step(pose(noise=rng.normal(0, 2.0, (33, 2)), vis=vis), i / 30, SIZE_PX)
+               for i in range(60)]  # fmt: skip
+        jitter[vis] = second_difference_rms(np.array(out)[10:, :, :2])
+    assert jitter[0.2] < 0.75 * jitter[1.0]
+
+
+def test_near_and_far_people_are_smoothed_alike() -> None:
+    rng = np.random.default_rng(9)
+    relative_jitter = []
+    for scale in (1.0, 0.25):
+        filt = KalmanLandmarkFilter()
+        out = []
+        for i in range(60):
+            lm = pose(noise=rng.normal(0, 2.0, (33, 2)))
+            lm[:, :2] *= scale
+            out.append(filt.step(lm, i / 30, SIZE_PX * scale)[:, :2] / scale)
+        relative_jitter.append(second_difference_rms(np.array(out)[10:]))
+    assert relative_jitter[1] == pytest.approx(relative_jitter[0], rel=0.35)
+
+
+def test_two_people_keep_their_ids_while_moving() -> None:
+    smoother = make_smoother("kalman", 0.5, max_people=2)
+    for i in range(60):
+        left = pose(offset_x=-250.0 + 2.0 * i)
+        right = pose(offset_x=250.0 - 2.0 * i)
+        # The model lists people in no fixed order: swap them every few frames.
+        people = [person(left), person(right)]
+        if i % 3 == 1:
+            people.reverse()
+        tracked = smoother.update(people, i * 1000 / 30)
+        assert [p.id for p in tracked] == [0, 1]
+        by_id = {p.id: p.landmarks_px[0, 0] for p in tracked}
+        assert by_id[0] < by_id[1]  # id 0 started on the left and stays there
+
+
+def test_strength_zero_and_none_are_the_models_output() -> None:
+    lm = pose(noise=np.random.default_rng(2).normal(0, 3, (33, 2)))
+    for smoother in (make_smoother("none"), make_smoother("kalman", 0.0)):
+        smoother.update([person(pose())], 0.0)
+        (p,) = smoother.update([person(lm)], 33.0)
+        assert np.array_equal(p.landmarks_px, lm) and np.array_equal(p.raw_landmarks_px, lm)
+    with pytest.raises(ValueError):
+        make_smoother("kalman", 1.5)
+    with pytest.raises(ValueError):
+        make_smoother("wobbly")
