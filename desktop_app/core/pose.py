@@ -16,7 +16,6 @@ import contextlib
 import enum
 import math
 from dataclasses import dataclass
-from types import TracebackType
 
 import mediapipe as mp
 import numpy as np
@@ -26,6 +25,7 @@ from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
     VisionTaskRunningMode,
 )
 
+from desktop_app.core.closeable import Closeable
 from desktop_app.core.model import PoseModel, load_default_model
 from desktop_app.core.native_log import quiet_native_stderr
 from desktop_app.core.skeleton import NUM_LANDMARKS
@@ -61,7 +61,7 @@ class PoseSettings:
     min_tracking_confidence: float = 0.5
 
 
-class PoseEstimator:
+class PoseEstimator(Closeable):
     """MediaPipe's PoseLandmarker with numpy results in pixels.
 
     In VIDEO mode MediaPipe needs strictly increasing whole-millisecond timestamps; the
@@ -153,14 +153,3 @@ class PoseEstimator:
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
-
-    def __enter__(self) -> PoseEstimator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

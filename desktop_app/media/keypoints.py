@@ -19,9 +19,9 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, TextIO
 
+from desktop_app.core.closeable import Closeable
 from desktop_app.core.skeleton import LANDMARK_NAMES
 from desktop_app.core.tracking import TrackedPerson
 from desktop_app.errors import OutputError
@@ -49,7 +49,7 @@ def _px(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 2)
 
 
-class KeypointsWriter:
+class KeypointsWriter(Closeable):
     """Base of the keypoint file writers."""
 
     def __init__(self, path: str | Path) -> None:
@@ -74,17 +74,6 @@ class KeypointsWriter:
             self._finish(file)
         finally:
             file.close()
-
-    def __enter__(self) -> KeypointsWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _checked_file(self) -> TextIO:
         if self._file is None:

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 
 import av
 import cv2
 
+from desktop_app.core.closeable import Closeable
 from desktop_app.core.frame import Frame
 from desktop_app.errors import InputError
 from desktop_app.media.images import check_readable_file, is_image_path, read_image
@@ -28,7 +28,7 @@ from desktop_app.media.images import check_readable_file, is_image_path, read_im
 _TRUNCATION_SLACK_FRAMES = 2
 
 
-class FrameSource:
+class FrameSource(Closeable):
     """Base of all sources: iterate for frames; `close()` releases the file or device."""
 
     #: What to call the source in messages: a file name, "camera 0", a URL.
@@ -47,17 +47,6 @@ class FrameSource:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> FrameSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class VideoFileSource(FrameSource):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 from typing import cast
 
 import av
@@ -19,6 +18,7 @@ import numpy as np
 from av.container import OutputContainer
 from av.video.stream import VideoStream
 
+from desktop_app.core.closeable import Closeable
 from desktop_app.errors import OutputError
 
 DEFAULT_CODECS = ("libx264", "mpeg4")
@@ -48,7 +48,7 @@ def even_size(rgb: np.ndarray) -> np.ndarray:
     return np.pad(rgb, ((0, pad_bottom), (0, pad_right), (0, 0)), mode="edge")
 
 
-class VideoWriter:
+class VideoWriter(Closeable):
     """An MP4 (or MKV/MOV, by suffix) of RGB frames, each placed at its own time.
 
     `fps` is the nominal rate written into the file; each frame's presentation time comes from
@@ -138,17 +138,6 @@ class VideoWriter:
             raise OutputError(self.path, f"cannot finish the video ({_reason(exc)})") from None
         finally:
             container.close()
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _reason(exc: BaseException) -> str:
