@@ -14,7 +14,7 @@ from desktop_app.core.model import PoseModel, load_default_model, load_model
 from desktop_app.core.pipeline import Pipeline
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
-from desktop_app.errors import InputError, OutputError
+from desktop_app.errors import InputError, OutputError, reason
 from desktop_app.media.images import is_image_path, write_image
 from desktop_app.media.keypoints import KEYPOINT_SUFFIXES, open_keypoints_writer
 from desktop_app.media.sources import ImageSource, VideoFileSource
@@ -100,7 +100,7 @@ def _probe_writable(path: Path) -> None:
         with open(path, "ab"):
             pass
     except OSError as exc:
-        raise OutputError(path, f"cannot write here ({exc.strerror or exc})") from None
+        raise OutputError(path, f"cannot write here ({reason(exc)})") from None
     if not existed:
         path.unlink(missing_ok=True)
 

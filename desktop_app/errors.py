@@ -31,3 +31,9 @@ class OutputError(PoseCamError):
 
 class ModelError(PoseCamError):
     """The pose model bundle is missing, damaged or not a pose landmarker bundle."""
+
+
+def reason(exc: BaseException) -> str:
+    """The human part of an OS or FFmpeg error ("Permission denied"), for one-line messages."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).rstrip(".") or type(exc).__name__

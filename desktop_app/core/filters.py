@@ -20,6 +20,14 @@ from desktop_app.core.skeleton import NUM_LANDMARKS
 _Z_NOISE_FACTOR = 3.0
 
 
+def _with_visibility(positions: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    """(33, 4) float32 landmarks from (33, 3) positions and (33,) visibility."""
+    out = np.empty((NUM_LANDMARKS, 4), np.float32)
+    out[:, :3] = positions
+    out[:, 3] = visibility
+    return out
+
+
 @dataclass(frozen=True)
 class KalmanSettings:
     """Tuning of the Kalman landmark filter. Sizes are fractions of the person's size (the
@@ -234,17 +242,11 @@ class KalmanLandmarkFilter:
             anchor_visibility = self.visibility[_ANCHOR].mean(keepdims=True)
             anchor = self.anchor.step(anchor_measured, anchor_visibility, time_s, size_px)
             offsets = self.offsets.step(points - anchor_measured, self.visibility, time_s, size_px)
-        return self._output(anchor + offsets)
+        return _with_visibility(anchor + offsets, self.visibility)
 
     def predicted_xy(self, time_s: float) -> np.ndarray:
         """Where the landmarks are expected at `time_s`, (33, 2), without changing the filter."""
         return (self.anchor.predicted(time_s) + self.offsets.predicted(time_s))[:, :2]
-
-    def _output(self, positions: np.ndarray) -> np.ndarray:
-        out = np.empty((NUM_LANDMARKS, 4), np.float32)
-        out[:, :3] = positions
-        out[:, 3] = self.visibility
-        return out
 
 
 @dataclass(frozen=True)
@@ -310,10 +312,7 @@ class OneEuroLandmarkFilter:
         return self.position[:, :2].copy()
 
     def output(self) -> np.ndarray:
-        out = np.empty((NUM_LANDMARKS, 4), np.float32)
-        out[:, :3] = self.position
-        out[:, 3] = self.visibility
-        return out
+        return _with_visibility(self.position, self.visibility)
 
 
 class PassThroughFilter:

@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.errors import ModelError
+from desktop_app.errors import ModelError, reason
 
 # The two members MediaPipe's PoseLandmarker looks for inside a `.task` zip.
 REQUIRED_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
@@ -54,7 +54,7 @@ def load_model(path: str | Path, expected_sha256: str | None = None) -> PoseMode
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ModelError(path, f"cannot read the pose model ({exc.strerror or exc})") from None
+        raise ModelError(path, f"cannot read the pose model ({reason(exc)})") from None
     digest = hashlib.sha256(data).hexdigest()
     if expected_sha256 is not None and digest != expected_sha256.lower():
         raise ModelError(

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from desktop_app.errors import InputError, OutputError
+from desktop_app.errors import InputError, OutputError, reason
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm", ".pnm"}
@@ -57,7 +57,7 @@ def read_image(path: str | Path) -> np.ndarray:
     try:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as exc:
-        raise InputError(path, f"cannot read ({exc.strerror or exc})") from None
+        raise InputError(path, f"cannot read ({reason(exc)})") from None
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InputError(path, "not an image PoseCam can read (damaged or unknown format)")
@@ -76,7 +76,7 @@ def write_image(path: str | Path, rgb: np.ndarray) -> None:
     try:
         encoded.tofile(str(path))
     except OSError as exc:
-        raise OutputError(path, f"cannot write ({exc.strerror or exc})") from None
+        raise OutputError(path, f"cannot write ({reason(exc)})") from None
 
 
 def check_readable_file(path: Path) -> None:

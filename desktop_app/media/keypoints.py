@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.skeleton import LANDMARK_NAMES
 from desktop_app.core.tracking import TrackedPerson
-from desktop_app.errors import OutputError
+from desktop_app.errors import OutputError, reason
 
 CSV_COLUMNS = (
     "frame",
@@ -57,7 +57,7 @@ class KeypointsWriter(Closeable):
         try:
             self._file: TextIO | None = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
-            raise OutputError(self.path, f"cannot write here ({exc.strerror or exc})") from None
+            raise OutputError(self.path, f"cannot write here ({reason(exc)})") from None
 
     def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
         raise NotImplementedError
@@ -114,7 +114,7 @@ class CsvKeypointsWriter(KeypointsWriter):
             self._csv.writerows(rows)
             self._checked_file().flush()
         except OSError as exc:
-            raise OutputError(self.path, f"cannot write ({exc.strerror or exc})") from None
+            raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
 
 
 class JsonKeypointsWriter(KeypointsWriter):
@@ -155,7 +155,7 @@ class JsonKeypointsWriter(KeypointsWriter):
             file.write(("  " if self._first else ",\n  ") + json.dumps(entry))
             file.flush()
         except OSError as exc:
-            raise OutputError(self.path, f"cannot write ({exc.strerror or exc})") from None
+            raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
         self._first = False
 
     def _finish(self, file: TextIO) -> None:

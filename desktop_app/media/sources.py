@@ -20,7 +20,7 @@ import cv2
 
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.frame import Frame
-from desktop_app.errors import InputError
+from desktop_app.errors import InputError, reason
 from desktop_app.media.images import check_readable_file, is_image_path, read_image
 
 # How far short of its declared length a file may end before we call it cut off. Containers'
@@ -307,9 +307,8 @@ def open_source(spec: str | Path) -> FrameSource:
 
 
 def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
-    # FFmpeg's messages end with the file name or the failing call; keep the human part.
-    reason = getattr(exc, "strerror", None) or str(exc)
-    return reason.rstrip(".").lower() if reason else "unknown FFmpeg error"
+    # FFmpeg capitalises like a sentence; inside our message it reads better in lower case.
+    return reason(exc).lower()
 
 
 __all__ = [

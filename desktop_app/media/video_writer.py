@@ -19,7 +19,7 @@ from av.container import OutputContainer
 from av.video.stream import VideoStream
 
 from desktop_app.core.closeable import Closeable
-from desktop_app.errors import OutputError
+from desktop_app.errors import OutputError, reason
 
 DEFAULT_CODECS = ("libx264", "mpeg4")
 # Presentation times are stored in 1/90000 s, the usual MPEG clock: fine enough to keep any
@@ -85,7 +85,7 @@ class VideoWriter(Closeable):
                 pass
             self._container = av.open(str(self.path), mode="w")
         except (av.error.FFmpegError, OSError, ValueError) as exc:
-            raise OutputError(self.path, f"cannot write a video here ({_reason(exc)})") from None
+            raise OutputError(self.path, f"cannot write a video here ({reason(exc)})") from None
 
     def _open_stream(self, container: OutputContainer, width: int, height: int) -> VideoStream:
         rate = Fraction(self.fps).limit_denominator(1001)
@@ -122,7 +122,7 @@ class VideoWriter(Closeable):
             for packet in self._stream.encode(frame):
                 self._container.mux(packet)
         except (av.error.FFmpegError, OSError) as exc:
-            raise OutputError(self.path, f"cannot write video ({_reason(exc)})") from None
+            raise OutputError(self.path, f"cannot write video ({reason(exc)})") from None
         self.frames_written += 1
 
     def close(self) -> None:
@@ -135,11 +135,6 @@ class VideoWriter(Closeable):
                 for packet in self._stream.encode(None):
                     container.mux(packet)
         except (av.error.FFmpegError, OSError) as exc:
-            raise OutputError(self.path, f"cannot finish the video ({_reason(exc)})") from None
+            raise OutputError(self.path, f"cannot finish the video ({reason(exc)})") from None
         finally:
             container.close()
-
-
-def _reason(exc: BaseException) -> str:
-    reason = getattr(exc, "strerror", None) or str(exc)
-    return str(reason).rstrip(".")
