@@ -35,19 +35,20 @@ class KalmanSettings:
     smoothed alike."""
 
     #: Standard deviation of a fully visible landmark's measurement noise, as a fraction of
-    #: the person's size (0.008 of a 500 px tall person is 4 px). Larger smooths harder.
-    measurement_noise: float = 0.008
+    #: the person's size (0.03 of a 500 px tall person is 15 px). Larger smooths harder.
+    measurement_noise: float = 0.03
     #: Random acceleration a still landmark is allowed relative to the body, as a fraction of
     #: the person's size per second squared per square-root second (the white-noise
     #: acceleration's spectral density is this times size, squared). Smaller holds a still
     #: person's posture steadier.
-    still_acceleration: float = 0.03
-    #: The same for the body as a whole (the mean of shoulders and hips).
-    body_acceleration: float = 0.3
-    #: How far the allowed acceleration may rise above `still_acceleration` when the model's
+    still_acceleration: float = 0.05
+    #: The same for the body as a whole (the middle of the shoulders). Larger follows a
+    #: person who walks or sways with less lag and steadies them less.
+    body_acceleration: float = 1.0
+    #: How far the allowed acceleration may rise above its still value when the model's
     #: measurements disagree with the prediction (a limb starts to move), as a factor.
-    max_motion_boost: float = 400.0
-    #: Time over which a raised acceleration falls back to `still_acceleration`, in seconds.
+    max_motion_boost: float = 100.0
+    #: Time over which a raised acceleration falls back to its still value, in seconds.
     motion_memory_s: float = 0.25
     #: Normalised innovation (chi-square, 2 degrees of freedom) above which motion is assumed;
     #: the process noise is raised by the factor the innovation exceeds it by.
@@ -180,21 +181,24 @@ class AdaptiveKalman:
         return self.position + self.velocity * dt
 
 
-# The landmarks whose mean is the body's anchor: shoulders and hips. MediaPipe always
-# reports them, so the anchor never changes definition from frame to frame.
-_ANCHOR = [11, 12, 23, 24]
+# The landmarks whose mean is the body's anchor: the shoulders. They are in view whenever
+# the upper body is, which is how most people sit in front of a webcam; the hips are then
+# below the frame and MediaPipe guesses them, shakily (tens of pixels), and an anchor that
+# averaged them in would pass that shake to every landmark. Always the same two, so the
+# anchor never changes definition from frame to frame.
+_ANCHOR = [11, 12]
 
 
 class KalmanLandmarkFilter:
     """Kalman smoothing of a person's landmarks as body motion plus posture.
 
-    The person's anchor (the mean of shoulders and hips) and each landmark's offset from it
+    The person's anchor (the middle of the shoulders) and each landmark's offset from it
     get constant-velocity Kalman filters of their own, stepped with the real time between
     frames; the output is filtered anchor plus filtered offset.
 
     Why split: when a person walks, sways or steps sideways, every landmark moves together.
-    The anchor averages four landmarks, so its noise is small and its motion test reacts to a
-    move of a pixel or two at once; the offsets then stay still during such motion and can be
+    The anchor averages two landmarks, so its noise is smaller and its motion test reacts to a
+    small move at once; the offsets then stay still during such motion and can be
     smoothed hard without dragging the skeleton behind the body. A limb moving on its own
     shows up in its offsets, whose own motion test raises their process noise in turn.
 
@@ -212,8 +216,10 @@ class KalmanLandmarkFilter:
 
     def __init__(self, settings: KalmanSettings | None = None) -> None:
         self.settings = s = settings or KalmanSettings()
-        # The anchor's measurement averages four landmarks: half the noise of one.
-        self.anchor = AdaptiveKalman(1, s.measurement_noise / 2.0, s.body_acceleration, s, dims=3)
+        # The anchor's measurement averages two landmarks: 1/sqrt(2) of the noise of one.
+        self.anchor = AdaptiveKalman(
+            1, s.measurement_noise / math.sqrt(2.0), s.body_acceleration, s, dims=3
+        )
         self.offsets = AdaptiveKalman(
             NUM_LANDMARKS, s.measurement_noise, s.still_acceleration, s, dims=3
         )
@@ -254,11 +260,11 @@ class OneEuroSettings:
     """Tuning of the One Euro filter (Casiez et al., 2012)."""
 
     #: Cut-off frequency for a still landmark, in hertz. Lower is steadier and laggier.
-    min_cutoff_hz: float = 1.0
+    min_cutoff_hz: float = 0.4
     #: How fast the cut-off rises with speed, in hertz per (person-size per second).
-    beta: float = 1.5
+    beta: float = 30.0
     #: Cut-off frequency used to smooth the speed estimate, in hertz.
-    speed_cutoff_hz: float = 1.0
+    speed_cutoff_hz: float = 3.0
 
 
 def _smoothing_factor(dt: float, cutoff_hz: np.ndarray | float) -> np.ndarray:

@@ -73,6 +73,36 @@ class KnownMotion:
         return points_px[:, :2] @ m[:, :2].T + m[:, 2]
 
 
+def body_sweep(
+    photo_width: int, photo_height: int, landmarks_px: np.ndarray, seconds: float, fps: float = 30.0
+) -> KnownMotion:
+    """A sideways sweep of about one body width per second with a slow zoom (0.9 to 1.0),
+    for a photo whose person has `landmarks_px` (33, 4). The canvas is as tall as the photo
+    and wider, so the person is never cut at the photo's edges."""
+    seen = landmarks_px[:, 3] > 0.5
+    body_width = float(np.ptp(landmarks_px[seen, 0])) if seen.any() else photo_width / 3.0
+    return KnownMotion(
+        photo_size=(photo_width, photo_height),
+        canvas_size=(int(photo_width * 1.6) // 2 * 2, photo_height // 2 * 2),
+        fps=fps,
+        seconds=seconds,
+        # Peak speed of a sine sweep is 2 pi amplitude / period: one body width per second.
+        sweep_px=min(0.3 * photo_width, body_width * 3.0 / (2 * math.pi)),
+        sweep_period_s=3.0,
+        zoom_start=0.9,
+        zoom_end=1.0,
+    )
+
+
+def usable_truth(landmarks_px: np.ndarray, photo_width: int, photo_height: int) -> np.ndarray:
+    """(33,) bool: the photo's landmarks that can serve as ground truth: seen by the model and
+    inside the photo (a portrait's hips and knees are guesses below the frame, not truth)."""
+    x, y = landmarks_px[:, 0], landmarks_px[:, 1]
+    inside = (x >= 0) & (x < photo_width) & (y >= 0) & (y < photo_height)
+    mask: np.ndarray = (landmarks_px[:, 3] > 0.5) & inside
+    return mask
+
+
 def background_colour(photo: np.ndarray) -> tuple[int, int, int]:
     """The median colour of the photo's border, so the canvas looks like its surroundings."""
     border = np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]])
