@@ -135,12 +135,7 @@ def annotate(
     try:
         if model is None:
             model = load_model(options.model) if options.model else load_default_model()
-        settings = PoseSettings(
-            num_poses=options.num_poses,
-            min_detection_confidence=options.min_confidence,
-            min_presence_confidence=options.min_confidence,
-            min_tracking_confidence=options.min_confidence,
-        )
+        settings = PoseSettings.with_confidence(options.num_poses, options.min_confidence)
         mode = RunningMode.IMAGE if image_input else RunningMode.VIDEO
         header = {
             "source": input_path.name,

@@ -1,4 +1,5 @@
-"""The `posecam` command: `posecam annotate` (headless) and `posecam sample-clip`.
+"""The `posecam` command: the window (`posecam [--source S] [--record OUT.mp4]`),
+`posecam annotate` (headless) and `posecam sample-clip`.
 
 Every problem a user can fix is reported as one line naming the file and the problem, with
 exit code 2; never a traceback.
@@ -45,6 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Draw a steady human pose skeleton over video, offline on the CPU.",
     )
     parser.add_argument("--version", action="version", version=f"PoseCam {__version__}")
+    parser.add_argument(
+        "--source",
+        metavar="SOURCE",
+        help="open the window on a camera number (0, 1, ...), a video or image file, or a "
+        "stream URL (default: the default camera)",
+    )
+    parser.add_argument(
+        "--record", type=Path, metavar="OUT.mp4", help="start recording to OUT.mp4 at once"
+    )
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        metavar="FILE",
+        help="read and save the window's settings in FILE instead of the user's config folder",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     annotate = commands.add_parser(
@@ -116,14 +132,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _annotate(args)
         if args.command == "sample-clip":
             return _sample_clip(args)
+        return _window(args)
     except PoseCamError as exc:
         print(f"posecam: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("posecam: interrupted", file=sys.stderr)
         return 130
-    parser.print_help()
-    return EXIT_OK
+
+
+def _window(args: argparse.Namespace) -> int:
+    from desktop_app.errors import OutputError
+    from desktop_app.ui.app import run_window
+
+    record: Path | None = args.record
+    if record is not None:
+        if record.suffix.lower() not in (".mp4", ".mkv", ".mov"):
+            raise OutputError(record, "recordings are .mp4, .mkv or .mov files")
+        if record.exists():
+            raise OutputError(record, "already exists; choose another name")
+        if not record.parent.is_dir():
+            raise OutputError(record, f"folder {record.parent} does not exist")
+    return run_window(args.source, record, args.settings)
 
 
 def _annotate(args: argparse.Namespace) -> int:

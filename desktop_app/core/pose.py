@@ -60,6 +60,11 @@ class PoseSettings:
     #: Minimum score for frame-to-frame tracking to continue rather than run detection again.
     min_tracking_confidence: float = 0.5
 
+    @classmethod
+    def with_confidence(cls, num_poses: int, confidence: float) -> PoseSettings:
+        """One confidence for detection, presence and tracking: the single knob users get."""
+        return cls(num_poses, confidence, confidence, confidence)
+
 
 class PoseEstimator(Closeable):
     """MediaPipe's PoseLandmarker with numpy results in pixels.

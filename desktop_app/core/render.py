@@ -88,3 +88,33 @@ def draw_skeleton(rgb: np.ndarray, people: Iterable[np.ndarray], style: Style) -
                     shift,
                 )
     return rgb
+
+
+def _left_right_style() -> Style:
+    # Orange for the person's left, blue for their right: easy to tell apart for most kinds of
+    # colour vision, and on a mirrored view the colour still says which side is which.
+    left, right = (255, 140, 0), (0, 120, 255)
+    colors = {
+        BodyPart.FACE: WHITE,
+        BodyPart.TORSO: WHITE,
+        BodyPart.LEFT_ARM: left,
+        BodyPart.LEFT_LEG: left,
+        BodyPart.RIGHT_ARM: right,
+        BodyPart.RIGHT_LEG: right,
+    }
+    return replace(DEFAULT_STYLE, bone_colors=MappingProxyType(colors))
+
+
+#: Ready-made looks, by the name shown to people. The first is the default.
+STYLE_PRESETS: Mapping[str, Style] = MappingProxyType(
+    {
+        "Classic (red joints, white bones)": DEFAULT_STYLE,
+        "Left and right": _left_right_style(),
+        "High contrast": Style(
+            bone_colors=_all_parts((255, 255, 0)),
+            joint_color=(255, 0, 255),
+            bone_thickness_px=4,
+            joint_radius_px=6,
+        ),
+    }
+)

@@ -1,0 +1,162 @@
+"""The live view's speed: a video file released at a fixed frame rate stands in for a webcam.
+
+    python benchmarks/live.py [--clip PATH] [--fps 30] [--seconds 20]
+
+Runs the real worker (pose, default smoothing, drawing) and the real video view, offscreen,
+and prints: frames the source released, frames processed, frames displayed per second, frames
+skipped because processing was busy, capture-to-screen latency (from the moment the frame
+left the source to the end of the paint that showed it) p50/p95, the longest time the GUI
+thread was blocked, and CPU use. Prints numbers only; targets live in the issues.
+
+Without --clip it uses ../shared/data/videos/taiji_frontal_720p.mp4 when present, else a
+720p sample clip made from matplotlib's photo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop_app.core.frame import Frame
+from desktop_app.core.metrics import percentile
+from desktop_app.media.sources import FrameSource, VideoFileSource
+from desktop_app.media.synthetic import write_sample_clip
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_CLIP = REPO.parent / "shared" / "data" / "videos" / "taiji_frontal_720p.mp4"
+
+
+class RetimedSource(FrameSource):
+    """A file's frames at exactly `fps` (looping), whatever rate the file was made at."""
+
+    def __init__(self, path: Path, fps: float, seconds: float) -> None:
+        self.path, self.fps, self.seconds = path, fps, seconds
+        probe = VideoFileSource(path)
+        self.name, self.size = probe.name, probe.size
+        probe.close()
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        while True:
+            with VideoFileSource(self.path) as source:
+                for frame in source:
+                    time_ms = index * 1000.0 / self.fps
+                    if time_ms > self.seconds * 1000.0:
+                        return
+                    yield replace(frame, time_ms=time_ms, index=index)
+                    index += 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clip", type=Path)
+    parser.add_argument("--fps", type=float, default=30.0, help="source frame rate (default 30)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the run")
+    args = parser.parse_args()
+    clip = args.clip
+    if clip is None:
+        if DEFAULT_CLIP.exists():
+            clip = DEFAULT_CLIP
+        else:
+            clip = Path(tempfile.mkdtemp()) / "sample_720p.mp4"
+            write_sample_clip(clip, seconds=10.0)
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop_app.core.model import load_default_model
+    from desktop_app.settings import Settings
+    from desktop_app.ui.video_view import VideoView
+    from desktop_app.ui.worker import LiveFrame, PoseWorker
+
+    app = QApplication.instance() or QApplication([])
+    view = VideoView()
+    view.resize(1280, 720)
+    view.show()
+    settings = replace(Settings(), loop_video=False)
+    worker = PoseWorker(
+        lambda: RetimedSource(clip, args.fps, args.seconds), settings, load_default_model()
+    )
+    latencies_ms: list[float] = []
+    longest_gap_ms = [0.0]
+    handler_ms: list[float] = []
+    painted = 0
+    released_first: list[float] = []
+
+    def on_painted(frame: LiveFrame, painted_s: float) -> None:
+        nonlocal painted
+        painted += 1
+        if not released_first:
+            released_first.append(painted_s)
+        latencies_ms.append((painted_s - frame.captured_s) * 1000.0)
+        if painted == int(args.fps):
+            # Measure the GUI thread from one second in: start-up is not the steady state.
+            longest_gap_ms[0] = 0.0
+            handler_ms.clear()
+
+    def on_frame_ready() -> None:
+        started = time.perf_counter()
+        frame = worker.take_newest()
+        if frame is not None:
+            view.show_frame(frame)
+            view.repaint()  # paint now, so the paint's cost counts as frame handling
+        handler_ms.append((time.perf_counter() - started) * 1000.0)
+
+    # A 1 ms timer measures how long the GUI thread goes without getting to its event loop.
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        longest_gap_ms[0] = max(longest_gap_ms[0], (now - last[0]) / 1e6)
+        last[0] = now
+
+    ticker = QTimer()
+    ticker.setInterval(1)
+    ticker.timeout.connect(tick)
+
+    view.painted.connect(on_painted)
+    worker.frame_ready.connect(on_frame_ready)
+    worker.finished.connect(app.quit)
+    cpu_started, wall_started = time.process_time(), time.monotonic()
+    worker.start()
+    ticker.start()
+    app.exec()
+    wall = time.monotonic() - wall_started
+    cpu = time.process_time() - cpu_started
+    ticker.stop()
+    worker.wait()
+
+    warm = latencies_ms[int(args.fps) :]  # the first second includes start-up
+    processed = max(painted, 1)
+    duration = args.seconds
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    print(f"clip: {clip.name}, released at {args.fps:g} fps for {duration:g} s")
+    print(f"displayed: {painted} frames, {painted / duration:.1f} per second")
+    print(f"skipped (processing busy): {round(args.fps * duration) - processed} frames")
+    print(
+        f"capture-to-screen latency: p50 {percentile(warm, 0.5):.1f} ms,"
+        f" p95 {percentile(warm, 0.95):.1f} ms"
+    )
+    print(
+        f"GUI thread: frame handling p95 {percentile(handler_ms, 0.95):.1f} ms,"
+        f" max {max(handler_ms, default=0):.1f} ms, {sum(h > 16 for h in handler_ms)} over 16 ms;"
+        f" longest event-loop gap after 1 s"
+        f" {longest_gap_ms[0]:.1f} ms"
+    )
+    print(f"CPU: {100 * cpu / wall:.0f} % of one core over {wall:.1f} s (both cores = 200 %)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""The settings dock: bone colours and sizes, presets, smoothing and detection controls.
+
+The panel holds one `Settings` value. Every control change makes a new value and emits it
+(`settings_changed`); the window passes it on to the worker, which uses it from the next frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.core.render import RGB, STYLE_PRESETS, Style
+from desktop_app.core.skeleton import BodyPart
+from desktop_app.core.smoothing import SMOOTHING_CHOICES
+from desktop_app.settings import Settings
+
+_SMOOTHING_LABELS = {"kalman": "Kalman (steadiest)", "oneeuro": "One Euro", "none": "Off"}
+
+
+def _swatch(color: RGB) -> QIcon:
+    pixmap = QPixmap(28, 16)
+    pixmap.fill(QColor(*color))
+    return QIcon(pixmap)
+
+
+class SettingsPanel(QWidget):
+    settings_changed = Signal(object)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._updating = False
+        layout = QVBoxLayout(self)
+
+        colours = QGroupBox("Skeleton")
+        form = QFormLayout(colours)
+        self.preset = QComboBox()
+        self.preset.addItem("Custom")
+        self.preset.addItems(list(STYLE_PRESETS))
+        self.preset.activated.connect(self._preset_chosen)
+        form.addRow("Preset", self.preset)
+        self.bone_buttons: dict[BodyPart, QPushButton] = {}
+        for part in BodyPart:
+            button = QPushButton()
+            button.setToolTip(f"Colour of the {part.label.lower()} bones")
+            button.clicked.connect(lambda _=False, p=part: self._pick_bone_color(p))
+            self.bone_buttons[part] = button
+            form.addRow(part.label, button)
+        self.joint_button = QPushButton()
+        self.joint_button.clicked.connect(self._pick_joint_color)
+        form.addRow("Joints", self.joint_button)
+        self.thickness = QSpinBox(minimum=1, maximum=40, suffix=" px")
+        self.thickness.valueChanged.connect(lambda v: self._set_style(bone_thickness_px=int(v)))
+        form.addRow("Bone thickness", self.thickness)
+        self.radius = QSpinBox(minimum=0, maximum=40, suffix=" px")
+        self.radius.valueChanged.connect(lambda v: self._set_style(joint_radius_px=int(v)))
+        form.addRow("Joint radius", self.radius)
+        self.visibility = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
+        self.visibility.setToolTip("Joints the model is less sure are in view than this are hidden")
+        self.visibility.valueChanged.connect(
+            lambda v: self._set_style(visibility_threshold=float(v))
+        )
+        form.addRow("Hide joints below", self.visibility)
+        self.reset_button = QPushButton("Reset to defaults")
+        self.reset_button.clicked.connect(self.reset_to_defaults)
+        form.addRow(self.reset_button)
+        layout.addWidget(colours)
+
+        tracking = QGroupBox("Detection and smoothing")
+        form = QFormLayout(tracking)
+        self.smoothing = QComboBox()
+        for name in SMOOTHING_CHOICES:
+            self.smoothing.addItem(_SMOOTHING_LABELS[name], name)
+        self.smoothing.currentIndexChanged.connect(
+            lambda _: self._set(smoothing=self.smoothing.currentData())
+        )
+        form.addRow("Smoothing", self.smoothing)
+        self.strength = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        self.strength.setToolTip("0: follow every movement at once; 100: steadiest")
+        self.strength.valueChanged.connect(lambda v: self._set(smoothing_strength=v / 100.0))
+        form.addRow("Strength", self.strength)
+        self.confidence = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, decimals=2)
+        self.confidence.setToolTip("How sure the model must be that a person is there")
+        self.confidence.valueChanged.connect(lambda v: self._set(min_confidence=float(v)))
+        form.addRow("Detection confidence", self.confidence)
+        self.people = QSpinBox(minimum=1, maximum=10)
+        self.people.valueChanged.connect(lambda v: self._set(num_poses=int(v)))
+        form.addRow("People", self.people)
+        layout.addWidget(tracking)
+
+        view = QGroupBox("View")
+        form = QFormLayout(view)
+        self.mirror = QCheckBox("Mirror the picture")
+        self.mirror.toggled.connect(lambda on: self._set(mirror=bool(on)))
+        form.addRow(self.mirror)
+        self.hud = QCheckBox("Show frame rate and people")
+        self.hud.toggled.connect(lambda on: self._set(show_hud=bool(on)))
+        form.addRow(self.hud)
+        self.loop = QCheckBox("Loop video files")
+        self.loop.toggled.connect(lambda on: self._set(loop_video=bool(on)))
+        form.addRow(self.loop)
+        layout.addWidget(view)
+        layout.addStretch(1)
+        self._show(settings)
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def set_settings(self, settings: Settings) -> None:
+        """Show `settings` in the controls and emit them."""
+        self._settings = settings
+        self._show(settings)
+        self.settings_changed.emit(settings)
+
+    def set_bone_color(self, part: BodyPart, color: RGB) -> None:
+        self._set_style(bone_colors={**self._settings.style.bone_colors, part: color})
+
+    def set_joint_color(self, color: RGB) -> None:
+        self._set_style(joint_color=color)
+
+    def reset_to_defaults(self) -> None:
+        """The default look and smoothing; where files go and what was last opened stay."""
+        s = self._settings
+        self.set_settings(
+            replace(Settings(), last_source=s.last_source, output_folder=s.output_folder)
+        )
+
+    def _preset_chosen(self, index: int) -> None:
+        name = self.preset.itemText(index)
+        if name in STYLE_PRESETS:
+            self.set_settings(replace(self._settings, style=STYLE_PRESETS[name]))
+
+    def _pick_bone_color(self, part: BodyPart) -> None:
+        chosen = QColorDialog.getColor(
+            QColor(*self._settings.style.bone_colors[part]), self, f"{part.label} colour"
+        )
+        if chosen.isValid():
+            self.set_bone_color(part, (chosen.red(), chosen.green(), chosen.blue()))
+
+    def _pick_joint_color(self) -> None:
+        chosen = QColorDialog.getColor(QColor(*self._settings.style.joint_color), self, "Joints")
+        if chosen.isValid():
+            self.set_joint_color((chosen.red(), chosen.green(), chosen.blue()))
+
+    def _set_style(self, **changes) -> None:
+        if self._updating:
+            return
+        if "bone_colors" in changes:
+            changes["bone_colors"] = MappingProxyType(dict(changes["bone_colors"]))
+        self.set_settings(replace(self._settings, style=replace(self._settings.style, **changes)))
+
+    def _set(self, **changes) -> None:
+        if self._updating:
+            return
+        self.set_settings(replace(self._settings, **changes))
+
+    def _show(self, settings: Settings) -> None:
+        self._updating = True
+        try:
+            style: Style = settings.style
+            for part, button in self.bone_buttons.items():
+                button.setIcon(_swatch(style.bone_colors[part]))
+                button.setText("#{:02x}{:02x}{:02x}".format(*style.bone_colors[part]))
+            self.joint_button.setIcon(_swatch(style.joint_color))
+            self.joint_button.setText("#{:02x}{:02x}{:02x}".format(*style.joint_color))
+            self.thickness.setValue(style.bone_thickness_px)
+            self.radius.setValue(style.joint_radius_px)
+            self.visibility.setValue(style.visibility_threshold)
+            names = list(STYLE_PRESETS)
+            matching = [i for i, n in enumerate(names) if STYLE_PRESETS[n] == style]
+            self.preset.setCurrentIndex(matching[0] + 1 if matching else 0)
+            self.smoothing.setCurrentIndex(max(self.smoothing.findData(settings.smoothing), 0))
+            self.strength.setValue(round(settings.smoothing_strength * 100))
+            self.confidence.setValue(settings.min_confidence)
+            self.people.setValue(settings.num_poses)
+            self.mirror.setChecked(settings.mirror)
+            self.hud.setChecked(settings.show_hud)
+            self.loop.setChecked(settings.loop_video)
+        finally:
+            self._updating = False

@@ -1,0 +1,26 @@
+"""Qt tests run offscreen (set in tests/conftest.py); no test may leave a thread running."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left_running(qapp) -> Iterator[None]:
+    """Fail any test that leaves a worker QThread or a feed thread alive (napari does the same):
+    a leaked thread keeps a camera open and crashes the interpreter at exit."""
+    from PySide6.QtCore import QThread
+
+    before = set(threading.enumerate())
+    yield
+    leaked_qthreads = [t for t in qapp.findChildren(QThread) if t.isRunning()]
+    deadline_threads = [
+        t
+        for t in threading.enumerate()
+        if t not in before and t.is_alive() and t.name.startswith("posecam")
+    ]
+    assert not leaked_qthreads, f"QThreads still running: {leaked_qthreads}"
+    assert not deadline_threads, f"threads still running: {deadline_threads}"
