@@ -30,6 +30,8 @@ from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import SMOOTHING_CHOICES
 from desktop_app.settings import Settings
 
+# Capture sizes offered for cameras, (width, height) in pixels; (0, 0) lets the camera choose.
+_CAMERA_SIZES = [(0, 0), (640, 480), (1280, 720), (1920, 1080)]
 _SMOOTHING_LABELS = {"kalman": "Kalman (steadiest)", "oneeuro": "One Euro", "none": "Off"}
 
 
@@ -104,6 +106,20 @@ class SettingsPanel(QWidget):
         form.addRow("People", self.people)
         layout.addWidget(tracking)
 
+        camera = QGroupBox("Camera (from the next start)")
+        form = QFormLayout(camera)
+        self.camera_size = QComboBox()
+        for width, height in _CAMERA_SIZES:
+            self.camera_size.addItem("Camera's choice" if not width else f"{width} x {height}",
+                                     (width, height))  # fmt: skip
+        self.camera_size.activated.connect(self._camera_size_chosen)
+        form.addRow("Size", self.camera_size)
+        self.camera_fps = QDoubleSpinBox(minimum=0.0, maximum=240.0, decimals=0, suffix=" fps")
+        self.camera_fps.setSpecialValueText("Camera's choice")
+        self.camera_fps.valueChanged.connect(lambda v: self._set(camera_fps=float(v)))
+        form.addRow("Frame rate", self.camera_fps)
+        layout.addWidget(camera)
+
         view = QGroupBox("View")
         form = QFormLayout(view)
         self.mirror = QCheckBox("Mirror the picture")
@@ -146,6 +162,10 @@ class SettingsPanel(QWidget):
         name = self.preset.itemText(index)
         if name in STYLE_PRESETS:
             self.set_settings(replace(self._settings, style=STYLE_PRESETS[name]))
+
+    def _camera_size_chosen(self, index: int) -> None:
+        width, height = self.camera_size.itemData(index)
+        self._set(camera_width_px=width, camera_height_px=height)
 
     def _pick_bone_color(self, part: BodyPart) -> None:
         chosen = QColorDialog.getColor(
@@ -190,6 +210,9 @@ class SettingsPanel(QWidget):
             self.strength.setValue(round(settings.smoothing_strength * 100))
             self.confidence.setValue(settings.min_confidence)
             self.people.setValue(settings.num_poses)
+            size = (settings.camera_width_px, settings.camera_height_px)
+            self.camera_size.setCurrentIndex(max(self.camera_size.findData(size), 0))
+            self.camera_fps.setValue(settings.camera_fps)
             self.mirror.setChecked(settings.mirror)
             self.hud.setChecked(settings.show_hud)
             self.loop.setChecked(settings.loop_video)

@@ -131,3 +131,27 @@ def test_settings_are_saved_when_the_window_closes(qtbot, tmp_path, model) -> No
     assert again.settings.style.bone_colors[BodyPart.RIGHT_LEG] == (1, 2, 3)
     assert again.panel.bone_buttons[BodyPart.RIGHT_LEG].text() == "#010203"
     again.close()
+
+
+def test_recording_from_the_window_gives_a_playable_h264_file(qtbot, window, short_clip, tmp_path):
+    from desktop_app.media.sources import VideoFileSource
+
+    window.open_source_text(str(short_clip))
+    wait_for_frames(qtbot, window, 1)
+    out = tmp_path / "rec.mp4"
+    states: list[object] = []
+    window.worker.recording_changed.connect(states.append)
+    window.start_recording(out)
+    qtbot.waitUntil(lambda: states[:1] == [out], timeout=10000)
+    assert window.recording_label.text().endswith("rec.mp4")
+    wait_for_frames(qtbot, window, 15)
+    window.record_action.setChecked(False)  # as Ctrl+R does
+    qtbot.waitUntil(lambda: states[-1:] == [None], timeout=10000)
+    with VideoFileSource(out) as recorded:
+        frames = list(recorded)
+        assert recorded.size == (640, 480)
+    assert len(frames) >= 10
+    import av
+
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
