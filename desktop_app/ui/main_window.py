@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_status_bar()
         self._restore_geometry()
+        self._watch_cameras()
         if loaded.warning:
             self.statusBar().showMessage(loaded.warning, 15000)
 
@@ -220,6 +221,19 @@ class MainWindow(QMainWindow):
             self.recording_label,
         ):
             self.statusBar().addPermanentWidget(label)
+
+    def _watch_cameras(self) -> None:
+        try:
+            from PySide6.QtMultimedia import QMediaDevices
+        except ImportError:  # a Qt without the multimedia module: no hot-plug news
+            return
+        self._media_devices = QMediaDevices(self)
+        self._media_devices.videoInputsChanged.connect(self._cameras_changed)
+
+    def _cameras_changed(self) -> None:
+        cameras = list_cameras()
+        names = ", ".join(name for name, _ in cameras) or "none"
+        self.statusBar().showMessage(f"Cameras changed; now connected: {names}", 10000)
 
     def _fill_camera_menu(self) -> None:
         self.camera_menu.clear()
