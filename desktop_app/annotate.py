@@ -16,7 +16,11 @@ from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
 from desktop_app.errors import InputError, OutputError, reason
 from desktop_app.media.images import is_image_path, write_image
-from desktop_app.media.keypoints import KEYPOINT_SUFFIXES, open_keypoints_writer
+from desktop_app.media.keypoints import (
+    KEYPOINT_SUFFIXES,
+    keypoints_header,
+    open_keypoints_writer,
+)
 from desktop_app.media.sources import ImageSource, VideoFileSource
 from desktop_app.media.video_writer import VideoWriter
 
@@ -137,16 +141,15 @@ def annotate(
             model = load_model(options.model) if options.model else load_default_model()
         settings = PoseSettings.with_confidence(options.num_poses, options.min_confidence)
         mode = RunningMode.IMAGE if image_input else RunningMode.VIDEO
-        header = {
-            "source": input_path.name,
-            "width": source.size[0] if source.size else None,
-            "height": source.size[1] if source.size else None,
-            "fps": source.fps,
-            "model": model.name,
-            "model_sha256": model.sha256,
-            "smoothing": options.smoothing,
-            "smoothing_strength": options.smoothing_strength,
-        }
+        header = keypoints_header(
+            input_path.name,
+            source.size,
+            source.fps,
+            model.name,
+            model.sha256,
+            options.smoothing,
+            options.smoothing_strength,
+        )
         with PoseEstimator(model, settings, mode) as estimator:
             smoother = make_smoother(
                 options.smoothing, options.smoothing_strength, max_people=options.num_poses

@@ -68,6 +68,10 @@ class Settings:
     last_source: str = ""
     #: Where snapshots and recordings go; "" for the user's Videos/PoseCam folder.
     output_folder: str = ""
+    #: Also record the camera's picture without the skeleton (NAME_raw.mp4).
+    record_raw_video: bool = False
+    #: Also record the keypoints: "csv", "json", or "" for none.
+    record_keypoints: str = "csv"
 
 
 def _color_to_text(color: RGB) -> str:
@@ -144,6 +148,8 @@ def _valid(name: str, value: Any) -> bool:
         return False
     if name == "smoothing":
         return value in SMOOTHING_CHOICES
+    if name == "record_keypoints":
+        return value in ("", "csv", "json")
     if name in ("smoothing_strength", "min_confidence"):
         return isinstance(value, (int, float)) and 0.0 <= value <= 1.0
     if name == "num_poses":

@@ -162,6 +162,28 @@ class JsonKeypointsWriter(KeypointsWriter):
         file.write("\n ]\n}\n")
 
 
+def keypoints_header(
+    source: str,
+    size: tuple[int, int] | None,
+    fps: float | None,
+    model_name: str,
+    model_sha256: str,
+    smoothing: str,
+    smoothing_strength: float,
+) -> dict[str, Any]:
+    """What a JSON keypoints file says about where its numbers came from."""
+    return {
+        "source": source,
+        "width": size[0] if size else None,
+        "height": size[1] if size else None,
+        "fps": fps,
+        "model": model_name,
+        "model_sha256": model_sha256,
+        "smoothing": smoothing,
+        "smoothing_strength": smoothing_strength,
+    }
+
+
 def open_keypoints_writer(path: str | Path, header: Mapping[str, Any]) -> KeypointsWriter:
     """A CSV or JSON writer, chosen by the file's suffix."""
     path = Path(path)

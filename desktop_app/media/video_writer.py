@@ -8,10 +8,12 @@ desktop players show but browsers do not; `codec_name` says which one was used.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 import av
 import numpy as np
@@ -26,6 +28,10 @@ DEFAULT_CODECS = ("libx264", "mpeg4")
 # camera's real timing. MPEG-4 Part 2 allows no clock above 65535 ticks a second, so it gets ms.
 _TIME_BASES = {"libx264": Fraction(1, 90000)}
 _FALLBACK_TIME_BASE = Fraction(1, 1000)
+
+
+def _container_format(path: Path) -> str:
+    return {".mkv": "matroska", ".mov": "mov"}.get(path.suffix.lower(), "mp4")
 
 
 def available_codec(names: Sequence[str]) -> str | None:
@@ -63,8 +69,10 @@ class VideoWriter(Closeable):
         codecs: Sequence[str] = DEFAULT_CODECS,
         preset: str = "veryfast",
         crf: int = 20,
+        crash_safe: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.crash_safe = crash_safe
         self.fps = fps if fps and fps > 0 else 30.0
         codec = available_codec(codecs)
         if codec is None:
@@ -78,13 +86,34 @@ class VideoWriter(Closeable):
         self._last_pts = -1
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
+        self._file: BinaryIO | None = None
+        # Bytes of the file that end on a complete fragment (crash-safe files only).
+        self._complete_bytes = 0
         try:
             # FFmpeg only touches the file when the first frame arrives; create it now so
             # that a folder that cannot be written is reported before any work is done.
-            with open(self.path, "wb"):
-                pass
-            self._container = av.open(str(self.path), mode="w")
+            if crash_safe:
+                # Fragmented MP4: a header with no index up front, then self-contained
+                # fragments, each starting at a keyframe. A file cut off at any point (a
+                # killed process, a power cut) plays up to its last complete fragment.
+                self._file = open(self.path, "wb")  # noqa: SIM115 (closed in close())
+                container_format = _container_format(self.path)
+                # Matroska is cut-off-safe as it is; MP4 and MOV need fragments.
+                # flush_packets: each finished fragment goes straight to the file, so the file
+                # always ends on a fragment boundary, which abandon() can return to.
+                options = {"flush_packets": "1"}
+                if container_format != "matroska":
+                    options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+                self._container = av.open(
+                    self._file, mode="w", format=container_format, options=options
+                )
+            else:
+                with open(self.path, "wb"):
+                    pass
+                self._container = av.open(str(self.path), mode="w")
         except (av.error.FFmpegError, OSError, ValueError) as exc:
+            if self._file is not None:
+                self._file.close()
             raise OutputError(self.path, f"cannot write a video here ({reason(exc)})") from None
 
     def _open_stream(self, container: OutputContainer, width: int, height: int) -> VideoStream:
@@ -94,6 +123,11 @@ class VideoWriter(Closeable):
         stream.pix_fmt = "yuv420p"
         stream.time_base = self._time_base
         stream.codec_context.time_base = self._time_base
+        if self.crash_safe:
+            # A keyframe, hence a fragment, every half second, and no B-frames (they hold
+            # frames back in the encoder): a cut-off file loses at most about a second.
+            stream.codec_context.gop_size = max(1, round(self.fps / 2))
+            stream.codec_context.max_b_frames = 0
         if self.codec_name == "libx264":
             stream.options = {"preset": self._preset, "crf": str(self._crf)}
         else:
@@ -121,9 +155,45 @@ class VideoWriter(Closeable):
         try:
             for packet in self._stream.encode(frame):
                 self._container.mux(packet)
+                if self._file is not None and packet.is_keyframe:
+                    # A keyframe starts a fragment: the one before it is now in the file.
+                    self._file.flush()
+                    self._complete_bytes = self._file.tell()
         except (av.error.FFmpegError, OSError) as exc:
             raise OutputError(self.path, f"cannot write video ({reason(exc)})") from None
         self.frames_written += 1
+
+    def sync(self) -> None:
+        """Push what has been written to the disk itself (crash-safe files only), so that a
+        power cut loses no more than what came after."""
+        if self._file is not None and not self._file.closed:
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            except OSError as exc:
+                raise OutputError(self.path, f"cannot write video ({reason(exc)})") from None
+
+    def abandon(self) -> None:
+        """After a failed write (a full disk): close without finishing, and cut the file back
+        to its last complete fragment, so that what was written plays cleanly."""
+        container, self._container = self._container, None
+        file, self._file = self._file, None
+        # The disk is full or gone: closing may fail too; what is on it is what we keep.
+        for step in (container.close if container else None, file.close if file else None):
+            if step is not None:
+                with contextlib.suppress(av.error.FFmpegError, OSError, ValueError):
+                    step()
+        if file is not None:
+            with contextlib.suppress(OSError):
+                if self.path.stat().st_size > self._complete_bytes:
+                    os.truncate(self.path, self._complete_bytes)
+
+    @property
+    def bytes_written(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
 
     def close(self) -> None:
         """Flush the encoder and finalise the file so it plays. Safe to call twice."""
@@ -137,4 +207,8 @@ class VideoWriter(Closeable):
         except (av.error.FFmpegError, OSError) as exc:
             raise OutputError(self.path, f"cannot finish the video ({reason(exc)})") from None
         finally:
-            container.close()
+            try:
+                container.close()
+            finally:
+                if self._file is not None:
+                    self._file.close()

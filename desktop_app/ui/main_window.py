@@ -36,6 +36,7 @@ from desktop_app.core.model import PoseModel
 from desktop_app.errors import PoseCamError
 from desktop_app.media.images import write_image
 from desktop_app.media.live_feed import FeedInfo
+from desktop_app.media.recorder import RecordingPaths, RecordingStatus
 from desktop_app.media.sources import CameraSource, FrameSource, open_source
 from desktop_app.settings import Settings, load_settings, save_settings
 from desktop_app.ui.settings_panel import SettingsPanel
@@ -62,6 +63,15 @@ def list_cameras() -> list[tuple[str, int]]:
         index = int(match.group(1)) if match and sys.platform.startswith("linux") else position
         cameras.append((device.description(), index))
     return cameras
+
+
+def recording_text(status: RecordingStatus) -> str:
+    """The REC indicator: "● REC 1:05  12.4 MB", plus dropped frames if any."""
+    minutes, seconds = divmod(int(status.elapsed_s), 60)
+    text = f"● REC {minutes}:{seconds:02d}  {status.video_bytes / 1e6:.1f} MB"
+    if status.dropped_frames:
+        text += f"  ({status.dropped_frames} frames dropped: the encoder is behind)"
+    return text
 
 
 def default_output_folder() -> Path:
@@ -139,6 +149,9 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Wide enough for the controls, with room for the vertical scroll bar.
+        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
         self.dock = QDockWidget("Settings", self)
         self.dock.setObjectName("settings-dock")
         self.dock.setWidget(scroll)
@@ -168,6 +181,9 @@ class MainWindow(QMainWindow):
             "&Open video or image…", QKeySequence.StandardKey.Open, self.choose_file
         )
         self.open_url_action = self._action("Open stream &URL…", None, self.choose_url)
+        self.output_folder_action = self._action(
+            "Folder for &recordings…", None, self.choose_output_folder
+        )
         self.start_action = self._action("&Start", Qt.Key.Key_Space, self.toggle_running)
         self.snapshot_action = self._action("S&napshot", "Ctrl+S", self.snapshot)
         self.record_action = self._action("&Record", "Ctrl+R", self.set_recording, checkable=True)
@@ -187,6 +203,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.snapshot_action)
         file_menu.addAction(self.record_action)
+        file_menu.addAction(self.output_folder_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -375,6 +392,8 @@ class MainWindow(QMainWindow):
         if frame is None:
             return
         self.view.show_frame(frame)
+        if frame.recording is not None:
+            self.recording_label.setText(recording_text(frame.recording))
         people = len(frame.result.people)
         self.people_label.setText(f"{people} {'person' if people == 1 else 'people'}")
         if frame.dropped_frames:
@@ -411,6 +430,7 @@ class MainWindow(QMainWindow):
 
     def _recording_changed(self, path: Path | None) -> None:
         self.recording_label.setText(f"● REC {path.name}" if path else "")
+        self.recording_label.setStyleSheet("color: #d00000; font-weight: bold" if path else "")
         self.record_action.blockSignals(True)
         self.record_action.setChecked(path is not None)
         self.record_action.blockSignals(False)
@@ -463,6 +483,8 @@ class MainWindow(QMainWindow):
             self.worker.stop_recording()
 
     def start_recording(self, path: Path | None = None) -> None:
+        """Record to `path`, or to a new time-stamped file in the output folder; the raw video
+        and keypoints go beside it as the settings say."""
         if self.worker is None:
             return
         if path is None:
@@ -471,10 +493,21 @@ class MainWindow(QMainWindow):
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 self.statusBar().showMessage(f"Cannot record to {folder}: {exc.strerror}", 10000)
+                self._recording_changed(None)
                 return
             stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
             path = unused_path(folder, f"PoseCam_{stamp}", ".mp4")
-        self.worker.start_recording(path)
+        s = self.settings
+        self.worker.start_recording(
+            RecordingPaths.beside(path, s.record_raw_video, s.record_keypoints)
+        )
+
+    def choose_output_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder for recordings and snapshots", str(self.output_folder())
+        )
+        if folder:
+            self.panel.set_settings(replace(self.settings, output_folder=folder))
 
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():

@@ -120,6 +120,20 @@ class SettingsPanel(QWidget):
         form.addRow("Frame rate", self.camera_fps)
         layout.addWidget(camera)
 
+        recording = QGroupBox("Recording")
+        form = QFormLayout(recording)
+        self.record_raw = QCheckBox("Also the picture without skeleton")
+        self.record_raw.toggled.connect(lambda on: self._set(record_raw_video=bool(on)))
+        form.addRow(self.record_raw)
+        self.record_keypoints = QComboBox()
+        for label, value in (("CSV", "csv"), ("JSON", "json"), ("None", "")):
+            self.record_keypoints.addItem(label, value)
+        self.record_keypoints.activated.connect(
+            lambda i: self._set(record_keypoints=self.record_keypoints.itemData(i))
+        )
+        form.addRow("Keypoints", self.record_keypoints)
+        layout.addWidget(recording)
+
         view = QGroupBox("View")
         form = QFormLayout(view)
         self.mirror = QCheckBox("Mirror the picture")
@@ -213,6 +227,9 @@ class SettingsPanel(QWidget):
             size = (settings.camera_width_px, settings.camera_height_px)
             self.camera_size.setCurrentIndex(max(self.camera_size.findData(size), 0))
             self.camera_fps.setValue(settings.camera_fps)
+            self.record_raw.setChecked(settings.record_raw_video)
+            found = self.record_keypoints.findData(settings.record_keypoints)
+            self.record_keypoints.setCurrentIndex(max(found, 0))
             self.mirror.setChecked(settings.mirror)
             self.hud.setChecked(settings.show_hud)
             self.loop.setChecked(settings.loop_video)

@@ -27,9 +27,10 @@ from desktop_app.core.pose import PoseEstimator, PoseSettings
 from desktop_app.core.render import Style
 from desktop_app.core.smoothing import make_smoother
 from desktop_app.errors import PoseCamError
+from desktop_app.media.keypoints import keypoints_header
 from desktop_app.media.live_feed import FeedInfo, LiveFeed
+from desktop_app.media.recorder import Recorder, RecordingPaths, RecordingStatus
 from desktop_app.media.sources import FrameSource
-from desktop_app.media.video_writer import VideoWriter
 from desktop_app.settings import Settings
 from desktop_app.ui.qimage import rgb_to_qimage
 
@@ -71,6 +72,8 @@ class LiveFrame:
     inference_ms: float
     #: Source frames dropped so far because processing was busy (live sources only).
     dropped_frames: int
+    #: How the recording is going, if one is.
+    recording: RecordingStatus | None = None
 
 
 class PoseWorker(QThread):
@@ -108,7 +111,7 @@ class PoseWorker(QThread):
         self._mailbox: LiveFrame | None = None
         self._feed: LiveFeed | None = None
         self._paused = False
-        self._record_request: tuple[str, Path | None] | None = None
+        self._record_request: tuple[str, RecordingPaths | None] | None = None
         self._recording_path: Path | None = None
         self.info: FeedInfo | None = None
 
@@ -127,8 +130,8 @@ class PoseWorker(QThread):
         if self._feed is not None:
             self._feed.set_paused(paused)
 
-    def start_recording(self, path: Path) -> None:
-        self._record_request = ("start", path)
+    def start_recording(self, paths: RecordingPaths) -> None:
+        self._record_request = ("start", paths)
 
     def stop_recording(self) -> None:
         self._record_request = ("stop", None)
@@ -176,8 +179,7 @@ class PoseWorker(QThread):
         self._feed = feed
         feed.set_paused(self._paused)
         feed.start()
-        writer: VideoWriter | None = None
-        record_started_s = 0.0
+        recorder: Recorder | None = None
         fps = RateMeter()
         inference = MeanMeter()
         try:
@@ -193,11 +195,9 @@ class PoseWorker(QThread):
                 # Recording starts and stops between frames, once the source's rate is known.
                 request, self._record_request = self._record_request, None
                 if request is not None:
-                    writer = self._close_writer(writer)
+                    recorder = self._end_recording(recorder)
                     if request[0] == "start" and request[1] is not None:
-                        rate = (feed.info.fps if feed.info else None) or 30.0
-                        writer = self._open_writer(request[1], rate)
-                        record_started_s = fed.captured_s
+                        recorder = self._begin_recording(request[1], feed.info, model)
                 if self._processing != processing:
                     estimator, pipeline, processing = self._build(model, estimator)
                 pipeline.style = self._style
@@ -205,13 +205,14 @@ class PoseWorker(QThread):
                 now = time.monotonic()
                 fps.tick(now)
                 inference.add(result.inference_ms)
-                if writer is not None:
-                    # Recording follows the capture clock, so dropped frames keep real time.
-                    try:
-                        writer.write(result.annotated, (fed.captured_s - record_started_s) * 1000.0)
-                    except PoseCamError as exc:
-                        self.problem_recording.emit(str(exc))
-                        writer = self._close_writer(writer)
+                if recorder is not None:
+                    recorder.submit(
+                        result.index, result.time_ms, result.annotated, fed.frame.rgb, result.people
+                    )
+                    if recorder.problem is not None:
+                        # A full disk or a removed drive: the recording stops, the view goes on.
+                        self.problem_recording.emit(recorder.problem)
+                        recorder = self._end_recording(recorder)
                 live = LiveFrame(
                     result=result,
                     image=rgb_to_qimage(result.annotated),
@@ -220,6 +221,7 @@ class PoseWorker(QThread):
                     processing_fps=fps.rate(),
                     inference_ms=inference.value,
                     dropped_frames=feed.dropped,
+                    recording=recorder.status() if recorder is not None else None,
                 )
                 with self._mailbox_lock:
                     was_empty = self._mailbox is None
@@ -228,7 +230,8 @@ class PoseWorker(QThread):
                     self.frame_ready.emit()
         finally:
             feed.stop()
-            self._close_writer(writer)
+            # Every way out (stop, source ended, an error) finalises the recording.
+            self._end_recording(recorder)
             estimator.close()
         if feed.problem:
             self.problem.emit(feed.problem)
@@ -250,20 +253,32 @@ class PoseWorker(QThread):
         )
         return estimator, Pipeline(estimator, smoother, self._style), wanted
 
-    def _open_writer(self, path: Path, fps: float) -> VideoWriter | None:
+    def _begin_recording(
+        self, paths: RecordingPaths, info: FeedInfo | None, model: PoseModel
+    ) -> Recorder | None:
+        p = self._processing
+        header = keypoints_header(
+            info.name if info else "",
+            info.size if info else None,
+            info.fps if info else None,
+            model.name,
+            model.sha256,
+            p.smoothing,
+            p.smoothing_strength,
+        )
         try:
-            writer = VideoWriter(path, fps)
+            recorder = Recorder(paths, (info.fps if info else None) or 30.0, header)
         except PoseCamError as exc:
             # The live view goes on; only the recording could not start.
             self.problem_recording.emit(str(exc))
             return None
-        self._recording_path = path
-        self.recording_changed.emit(path)
-        return writer
+        self._recording_path = paths.video
+        self.recording_changed.emit(paths.video)
+        return recorder
 
-    def _close_writer(self, writer: VideoWriter | None) -> None:
-        if writer is not None:
-            writer.close()
+    def _end_recording(self, recorder: Recorder | None) -> None:
+        if recorder is not None:
+            recorder.close()
             self._recording_path = None
             self.recording_changed.emit(None)
         return None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,3 +28,19 @@ def no_threads_left_running(qapp) -> Iterator[None]:
     ]
     assert not leaked_qthreads, f"QThreads still running: {leaked_qthreads}"
     assert not deadline_threads, f"threads still running: {deadline_threads}"
+
+
+def start_app(
+    folder: Path, *args: str, platform: str = "offscreen", **env: str
+) -> subprocess.Popen[str]:
+    """`posecam ARGS` as a user would start it, in its own process, with settings kept in
+    `folder`; `env` adds environment variables (DISPLAY, say)."""
+    environment = dict(os.environ, QT_QPA_PLATFORM=platform, XDG_CONFIG_HOME=str(folder), **env)
+    environment.pop("WAYLAND_DISPLAY", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", *args, "--settings", str(folder / "settings.json")],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

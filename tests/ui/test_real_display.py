@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 
 from desktop_app.media.images import read_image
+from tests.ui.conftest import start_app
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("Xvfb") and shutil.which("import")),
@@ -52,16 +52,7 @@ def x_display(tmp_path: Path):
 
 
 def test_the_window_draws_a_skeleton_on_a_real_display(x_display, short_clip, tmp_path) -> None:
-    env = dict(os.environ, DISPLAY=x_display, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path))
-    env.pop("WAYLAND_DISPLAY", None)
-    app = subprocess.Popen(
-        [sys.executable, "-m", "desktop_app", "--source", str(short_clip),
-         "--settings", str(tmp_path / "settings.json")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
+    app = start_app(tmp_path, "--source", str(short_clip), platform="xcb", DISPLAY=x_display)
     shot = tmp_path / "window.png"
     try:
         red_pixels = 0
