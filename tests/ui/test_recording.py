@@ -130,3 +130,22 @@ def test_a_full_disk_stops_the_recording_and_the_view_goes_on(
     assert worker.recording_path is None
     count, _, codec = video_frames(out)
     assert codec == "h264" and count > 0
+
+
+def test_an_unwritable_folder_says_so_and_the_view_goes_on(qtbot, model, short_clip) -> None:
+    worker = PoseWorker(lambda: VideoFileSource(short_clip), Settings(loop_video=True), model)
+    problems: list[str] = []
+    shown: list[LiveFrame] = []
+    worker.problem_recording.connect(problems.append)
+    worker.frame_ready.connect(lambda: shown.append(worker.take_newest()))
+    # /proc refuses new files even to root, unlike a read-only permission bit.
+    worker.start_recording(RecordingPaths(Path("/proc/posecam/rec.mp4")))
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: bool(problems), timeout=30000)
+        qtbot.waitUntil(lambda: len(shown) > 10, timeout=10000)
+    finally:
+        worker.stop()
+        worker.wait()
+    assert problems[0].startswith("/proc/posecam/rec.mp4: ") and "\n" not in problems[0]
+    assert worker.recording_path is None
