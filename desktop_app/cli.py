@@ -125,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from desktop_app.app_log import route_output
+
+    route_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

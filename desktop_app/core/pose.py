@@ -29,6 +29,7 @@ from desktop_app.core.closeable import Closeable
 from desktop_app.core.model import PoseModel, load_default_model
 from desktop_app.core.native_log import quiet_native_stderr
 from desktop_app.core.skeleton import NUM_LANDMARKS
+from desktop_app.errors import ModelError
 
 
 class RunningMode(enum.Enum):
@@ -64,6 +65,22 @@ class PoseSettings:
     def with_confidence(cls, num_poses: int, confidence: float) -> PoseSettings:
         """One confidence for detection, presence and tracking: the single knob users get."""
         return cls(num_poses, confidence, confidence, confidence)
+
+
+# Debian/Ubuntu packages of the system libraries MediaPipe's native library links against.
+_NATIVE_PACKAGES = {"libEGL": "libegl1", "libGLESv2": "libgles2"}
+
+
+def native_library_problem(exc: OSError) -> str:
+    """One line saying why MediaPipe's native library did not load, and what to install."""
+    text = str(exc)
+    missing = [pkg for lib, pkg in _NATIVE_PACKAGES.items() if lib in text]
+    if missing:
+        return (
+            f"MediaPipe cannot start: {text.split(':')[0]} is missing"
+            f" (Debian/Ubuntu: sudo apt install {' '.join(missing)})"
+        )
+    return f"MediaPipe's native library cannot be loaded ({text})"
 
 
 class PoseEstimator(Closeable):
@@ -103,8 +120,13 @@ class PoseEstimator(Closeable):
             min_tracking_confidence=s.min_tracking_confidence,
             output_segmentation_masks=False,
         )
-        with quiet_native_stderr():
-            self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(options)
+        try:
+            with quiet_native_stderr():
+                self._landmarker: PoseLandmarker | None = PoseLandmarker.create_from_options(
+                    options
+                )
+        except OSError as exc:  # MediaPipe loads its native library only now, through ctypes
+            raise ModelError(None, native_library_problem(exc)) from None
         self._frames_seen = 0
         self._frames_with_people = 0
 

@@ -126,3 +126,13 @@ def test_landmarks_follow_a_known_motion(
     # The nose really travels the 240 px sweep: its track against the true one has slope ~1.
     slope = np.polyfit(expected_px[:, 0, 0], found_px[:, 0, 0], 1)[0]
     assert 0.9 < slope < 1.1, slope
+
+
+def test_a_missing_system_library_names_the_package_to_install() -> None:
+    from desktop_app.core.pose import native_library_problem
+
+    error = OSError("libEGL.so.1: cannot open shared object file: No such file or directory")
+    message = native_library_problem(error)
+    assert "libEGL.so.1 is missing" in message and "apt install libegl1" in message
+    other = native_library_problem(OSError("libfoo.so: wrong ELF class"))
+    assert "libfoo.so" in other and "\n" not in other

@@ -13,42 +13,23 @@ import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from desktop_app.media.images import read_image
 from tests.ui.conftest import start_app
+from tools import xvfb
 
 pytestmark = pytest.mark.skipif(
-    not (shutil.which("Xvfb") and shutil.which("import")),
-    reason="Xvfb and ImageMagick's import are not installed",
+    not xvfb.available(), reason="Xvfb and ImageMagick's import are not installed"
 )
 
 
 @pytest.fixture
-def x_display(tmp_path: Path):
-    for number in range(90, 120):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            break
-    server = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.kill()
-            pytest.fail("Xvfb did not start")
-        time.sleep(0.05)
-    yield f":{number}"
-    server.terminate()
-    server.wait(5)
+def x_display():
+    with xvfb.virtual_display() as display:
+        yield display
 
 
 def test_the_window_draws_a_skeleton_on_a_real_display(x_display, short_clip, tmp_path) -> None:
@@ -59,15 +40,7 @@ def test_the_window_draws_a_skeleton_on_a_real_display(x_display, short_clip, tm
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and app.poll() is None:
             time.sleep(1.0)
-            subprocess.run(
-                ["import", "-display", x_display, "-window", "root", str(shot)],
-                check=True,
-                capture_output=True,
-            )
-            rgb = read_image(shot).astype(int)
-            # The default joints are pure red dots; nothing else on screen is that red.
-            red = (rgb[..., 0] > 220) & (rgb[..., 1] < 40) & (rgb[..., 2] < 40)
-            red_pixels = int(red.sum())
+            red_pixels = xvfb.red_joint_pixels(xvfb.screenshot(x_display, shot))
             if red_pixels > 50:
                 break
         assert app.poll() is None, app.communicate()[1][-2000:]

@@ -1,0 +1,1 @@
+"""Reproducible build steps and the helpers they share with the tests."""

@@ -1,0 +1,135 @@
+"""Build PoseCam's application folder with PyInstaller, then smoke-test the built program.
+
+    python tools/build_app.py [--skip-build] [--dist DIR]
+
+Builds `build.spec` into DIR/PoseCam (default: dist/PoseCam), then, with the built program and
+nothing from this checkout:
+1. `PoseCam sample-clip` writes a clip, and `PoseCam annotate` turns it into an annotated video
+   and keypoints (frame counts checked);
+2. under Xvfb (if installed), `PoseCam --source CLIP` opens the window, shows the skeleton
+   (checked on a screenshot), and quits cleanly on SIGTERM; the time from launch to the first
+   skeleton on screen is measured.
+Prints the folder's size and that time. Exits 1 if any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tools import xvfb  # noqa: E402
+
+
+def folder_size_mb(folder: Path) -> float:
+    # Links (PyInstaller makes some on Linux) point at files already counted.
+    files = [f for f in folder.rglob("*") if f.is_file() and not f.is_symlink()]
+    return sum(f.stat().st_size for f in files) / 1e6
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
+    print("$ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def check(ok: bool, what: str, detail: str = "") -> bool:
+    print(f"{'PASS' if ok else 'FAIL'}  {what}" + (f"\n{detail}" if detail and not ok else ""))
+    return ok
+
+
+def frame_count(path: Path) -> int:
+    import av
+
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def smoke_annotate(program: Path, work: Path) -> bool:
+    clip, out, points = work / "clip.mp4", work / "clip_annotated.mp4", work / "clip.csv"
+    made = run([str(program), "sample-clip", str(clip), "--seconds", "3"])
+    if not check(made.returncode == 0 and clip.exists(), "sample-clip", made.stderr[-2000:]):
+        return False
+    done = run([str(program), "annotate", str(clip), "-o", str(out), "--keypoints", str(points)])
+    ok = check(done.returncode == 0, "annotate exits 0", done.stderr[-2000:])
+    ok &= check(out.exists() and frame_count(out) == frame_count(clip), "annotated video")
+    rows = points.read_text().count("\n") if points.exists() else 0
+    return ok & check(rows > frame_count(clip), f"keypoints ({rows} lines)")
+
+
+def smoke_window(program: Path, work: Path) -> tuple[bool, float | None]:
+    if not xvfb.available():
+        print("SKIP  window check: Xvfb and ImageMagick are not installed")
+        return True, None
+    clip = work / "clip.mp4"
+    with xvfb.virtual_display() as display:
+        env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+        env.pop("WAYLAND_DISPLAY", None)
+        env["XDG_CONFIG_HOME"] = str(work / "config")
+        env["XDG_STATE_HOME"] = str(work / "state")
+        started = time.monotonic()
+        app = subprocess.Popen(
+            [str(program), "--source", str(clip), "--settings", str(work / "settings.json")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        first_frame_s = None
+        try:
+            while time.monotonic() - started < 60 and app.poll() is None:
+                if xvfb.red_joint_pixels(xvfb.screenshot(display, work / "window.png")) > 50:
+                    first_frame_s = time.monotonic() - started
+                    break
+                time.sleep(0.1)
+            alive = app.poll() is None
+            app.send_signal(signal.SIGTERM)
+            _, stderr = app.communicate(timeout=15)
+        finally:
+            if app.poll() is None:
+                app.kill()
+    ok = check(alive, "window opens on a real X display", stderr[-2000:])
+    ok &= check(first_frame_s is not None, "skeleton drawn on screen")
+    ok &= check(app.returncode == 0, "quits cleanly on SIGTERM", stderr[-2000:])
+    return ok, first_frame_s
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--skip-build", action="store_true", help="test an existing build")
+    parser.add_argument("--dist", type=Path, default=REPO / "dist")
+    args = parser.parse_args()
+    if not args.skip_build:
+        built = subprocess.run(
+            [sys.executable, "-m", "PyInstaller", str(REPO / "build.spec"), "--noconfirm",
+             "--distpath", str(args.dist), "--workpath", str(REPO / "build")],
+            cwd=REPO,
+        )  # fmt: skip
+        if built.returncode != 0:
+            print("FAIL  pyinstaller build.spec")
+            return 1
+    folder = args.dist / "PoseCam"
+    program = folder / ("PoseCam-cli.exe" if sys.platform.startswith("win") else "PoseCam")
+    if not check(program.exists(), f"built program {program}"):
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ok = smoke_annotate(program, work)
+        window_ok, first_frame_s = smoke_window(program, work) if ok else (False, None)
+        ok &= window_ok
+    print(f"bundle: {folder} {folder_size_mb(folder):.0f} MB unpacked")
+    if first_frame_s is not None:
+        print(f"launch to first skeleton on screen: {first_frame_s:.1f} s")
+    print("all checks passed" if ok else "some checks failed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
