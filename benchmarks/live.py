@@ -20,40 +20,17 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.core.frame import Frame
 from desktop_app.core.metrics import percentile
-from desktop_app.media.sources import FrameSource, VideoFileSource
+from desktop_app.media.sources import LoopedSource
 from desktop_app.media.synthetic import write_sample_clip
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CLIP = REPO.parent / "shared" / "data" / "videos" / "taiji_frontal_720p.mp4"
-
-
-class RetimedSource(FrameSource):
-    """A file's frames at exactly `fps` (looping), whatever rate the file was made at."""
-
-    def __init__(self, path: Path, fps: float, seconds: float) -> None:
-        self.path, self.fps, self.seconds = path, fps, seconds
-        probe = VideoFileSource(path)
-        self.name, self.size = probe.name, probe.size
-        probe.close()
-
-    def __iter__(self) -> Iterator[Frame]:
-        index = 0
-        while True:
-            with VideoFileSource(self.path) as source:
-                for frame in source:
-                    time_ms = index * 1000.0 / self.fps
-                    if time_ms > self.seconds * 1000.0:
-                        return
-                    yield replace(frame, time_ms=time_ms, index=index)
-                    index += 1
 
 
 def main() -> int:
@@ -84,7 +61,7 @@ def main() -> int:
     view.show()
     settings = replace(Settings(), loop_video=False)
     worker = PoseWorker(
-        lambda: RetimedSource(clip, args.fps, args.seconds), settings, load_default_model()
+        lambda: LoopedSource(clip, args.fps, args.seconds), settings, load_default_model()
     )
     latencies_ms: list[float] = []
     longest_gap_ms = [0.0]

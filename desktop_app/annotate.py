@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.model import PoseModel, load_default_model, load_model
-from desktop_app.core.pipeline import Pipeline
+from desktop_app.core.pipeline import FrameResult, Pipeline
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
 from desktop_app.errors import InputError, OutputError, reason
+from desktop_app.media.background import WriteBehind, read_ahead
 from desktop_app.media.images import is_image_path, write_image
 from desktop_app.media.keypoints import (
     KEYPOINT_SUFFIXES,
@@ -25,6 +26,8 @@ from desktop_app.media.sources import ImageSource, VideoFileSource
 from desktop_app.media.video_writer import VideoWriter
 
 VIDEO_OUTPUT_SUFFIXES = (".mp4", ".mov", ".mkv")
+# x264 preset for annotated videos, chosen by benchmarks/annotate.py (see docs/performance.md).
+ENCODER_PRESET = "veryfast"
 
 
 @dataclass(frozen=True)
@@ -170,28 +173,39 @@ def _run(
     progress: Callable[[int, int | None], None] | None,
 ) -> AnnotateSummary:
     keypoints = open_keypoints_writer(options.keypoints, header) if options.keypoints else None
-    writer = None if image_input else VideoWriter(output, source.fps or 30.0)
+    writer = None if image_input else VideoWriter(output, source.fps or 30.0, preset=ENCODER_PRESET)
+
+    def write(result: FrameResult) -> None:
+        if writer is not None:
+            writer.write(result.annotated, result.time_ms)
+        else:
+            write_image(output, result.annotated)
+        if keypoints is not None:
+            keypoints.write(result.index, result.time_ms, result.people)
+
+    # Three stages on three threads: decoding reads ahead and encoding writes behind while the
+    # pose model works on the frame between them (see media/background.py).
+    sink: WriteBehind[FrameResult] = WriteBehind(write, name="posecam-encode")
     frames = with_person = 0
     stopped_early: InputError | None = None
     started = time.perf_counter()
     try:
         try:
-            for frame in source:
-                result = pipeline.process(frame, draw_in_place=True)
-                if writer is not None:
-                    writer.write(result.annotated, result.time_ms)
-                else:
-                    write_image(output, result.annotated)
-                if keypoints is not None:
-                    keypoints.write(result.index, result.time_ms, result.people)
-                frames += 1
-                with_person += any(not p.coasting for p in result.people)
-                if progress is not None:
-                    progress(frames, source.frame_count)
-        except InputError as exc:
-            if not frames:
-                raise
-            stopped_early = exc
+            try:
+                for frame in read_ahead(source, name="posecam-decode"):
+                    # Each decoded frame is a fresh array: draw on it, no copy.
+                    result = pipeline.process(frame, draw_in_place=True)
+                    sink.put(result)
+                    frames += 1
+                    with_person += any(not p.coasting for p in result.people)
+                    if progress is not None:
+                        progress(frames, source.frame_count)
+            except InputError as exc:
+                if not frames:
+                    raise
+                stopped_early = exc
+        finally:
+            sink.close()
     finally:
         # Finalise both files whatever happened, so everything written so far stays usable.
         try:

@@ -290,6 +290,27 @@ class PacedSource(FrameSource):
         self.inner.close()
 
 
+class LoopedSource(FrameSource):
+    """A video file played over and over, its frames retimed to exactly `fps`, for `seconds`
+    in all (None: without end). A stand-in for a long camera session in benchmarks."""
+
+    def __init__(self, path: str | Path, fps: float, seconds: float | None = None) -> None:
+        self.path, self.fps, self.seconds = Path(path), fps, seconds
+        with VideoFileSource(self.path) as probe:
+            self.name, self.size = probe.name, probe.size
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        while True:
+            with VideoFileSource(self.path) as source:
+                for frame in source:
+                    time_ms = index * 1000.0 / self.fps
+                    if self.seconds is not None and time_ms > self.seconds * 1000.0:
+                        return
+                    yield Frame(rgb=frame.rgb, time_ms=time_ms, index=index)
+                    index += 1
+
+
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -315,6 +336,7 @@ __all__ = [
     "CameraSource",
     "FrameSource",
     "ImageSource",
+    "LoopedSource",
     "PacedSource",
     "StreamSource",
     "VideoFileSource",
