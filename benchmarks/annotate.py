@@ -24,6 +24,7 @@ from pathlib import Path
 
 import cv2
 import mediapipe as mp
+from clips import benchmark_clip
 from mediapipe.tasks.python.core.base_options import BaseOptions
 from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
 from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
@@ -33,10 +34,6 @@ from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
 from desktop_app.annotate import AnnotateOptions, annotate
 from desktop_app.core.model import PoseModel, load_default_model
 from desktop_app.core.skeleton import BONES
-from desktop_app.media.synthetic import write_sample_clip
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CLIP = REPO.parent / "shared" / "data" / "videos" / "taiji_frontal_720p.mp4"
 
 
 def bare_loop(clip: Path, out: Path, model: PoseModel) -> tuple[int, float]:
@@ -89,13 +86,7 @@ def main() -> int:
     args = parser.parse_args()
     model = load_default_model()
     with tempfile.TemporaryDirectory() as tmp:
-        clip = args.clip
-        if clip is None:
-            if DEFAULT_CLIP.exists():
-                clip = DEFAULT_CLIP
-            else:
-                clip = Path(tmp) / "sample.mp4"
-                write_sample_clip(clip, seconds=10.0)
+        clip = benchmark_clip(args.clip)
         results: dict[str, list[float]] = {"bare loop": [], "posecam annotate": []}
         frames = 0
         for _ in range(args.runs):

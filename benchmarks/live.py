@@ -18,19 +18,16 @@ import argparse
 import os
 import platform
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from clips import benchmark_clip
+
 from desktop_app.core.metrics import percentile
 from desktop_app.media.sources import LoopedSource
-from desktop_app.media.synthetic import write_sample_clip
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CLIP = REPO.parent / "shared" / "data" / "videos" / "taiji_frontal_720p.mp4"
 
 
 def main() -> int:
@@ -39,13 +36,7 @@ def main() -> int:
     parser.add_argument("--fps", type=float, default=30.0, help="source frame rate (default 30)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the run")
     args = parser.parse_args()
-    clip = args.clip
-    if clip is None:
-        if DEFAULT_CLIP.exists():
-            clip = DEFAULT_CLIP
-        else:
-            clip = Path(tempfile.mkdtemp()) / "sample_720p.mp4"
-            write_sample_clip(clip, seconds=10.0)
+    clip = benchmark_clip(args.clip)
 
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication

@@ -20,11 +20,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from desktop_app.media.sources import LoopedSource
-from desktop_app.media.synthetic import write_sample_clip
+from clips import benchmark_clip
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CLIP = REPO.parent / "shared" / "data" / "videos" / "taiji_frontal_720p.mp4"
+from desktop_app.media.sources import LoopedSource
 
 
 def rss_mb() -> float:
@@ -47,9 +45,7 @@ def main() -> int:
     parser.add_argument("--fps", type=float, default=45.0, help="source frame rate")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
-    clip = args.clip or (DEFAULT_CLIP if DEFAULT_CLIP.exists() else tmp / "sample.mp4")
-    if not clip.exists():
-        write_sample_clip(clip, seconds=10.0)
+    clip = benchmark_clip(args.clip)
 
     from PySide6.QtCore import QCoreApplication
 

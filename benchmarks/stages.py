@@ -23,17 +23,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import cv2
 import numpy as np
+from clips import benchmark_clip
 
 from desktop_app.core.model import load_default_model
 from desktop_app.core.pose import PoseEstimator
 from desktop_app.core.render import DEFAULT_STYLE, draw_skeleton
 from desktop_app.core.smoothing import make_smoother
 from desktop_app.media.sources import VideoFileSource
-from desktop_app.media.synthetic import write_sample_clip
 from desktop_app.media.video_writer import VideoWriter
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CLIP = REPO.parent / "shared" / "data" / "videos" / "taiji_frontal_720p.mp4"
 
 
 def per_frame_ms(count: int, work: Callable[[], None]) -> float:
@@ -47,13 +44,7 @@ def main() -> int:
     parser.add_argument("--clip", type=Path)
     parser.add_argument("--frames", type=int, default=300)
     args = parser.parse_args()
-    clip = args.clip
-    if clip is None:
-        if DEFAULT_CLIP.exists():
-            clip = DEFAULT_CLIP
-        else:
-            clip = Path(tempfile.mkdtemp()) / "sample.mp4"
-            write_sample_clip(clip, seconds=10.0)
+    clip = benchmark_clip(args.clip)
 
     def decode_only() -> None:
         with VideoFileSource(clip) as source:

@@ -296,6 +296,7 @@ class LoopedSource(FrameSource):
 
     def __init__(self, path: str | Path, fps: float, seconds: float | None = None) -> None:
         self.path, self.fps, self.seconds = Path(path), fps, seconds
+        self._rate = fps
         with VideoFileSource(self.path) as probe:
             self.name, self.size = probe.name, probe.size
 
@@ -304,7 +305,7 @@ class LoopedSource(FrameSource):
         while True:
             with VideoFileSource(self.path) as source:
                 for frame in source:
-                    time_ms = index * 1000.0 / self.fps
+                    time_ms = index * 1000.0 / self._rate
                     if self.seconds is not None and time_ms > self.seconds * 1000.0:
                         return
                     yield Frame(rgb=frame.rgb, time_ms=time_ms, index=index)
