@@ -13,12 +13,14 @@ from pathlib import Path
 from desktop_app.core.model import PoseModel, load_default_model, load_model
 from desktop_app.core.pipeline import FrameResult, Pipeline
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
+from desktop_app.core.reps import EXERCISES, RepTracker
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
 from desktop_app.errors import InputError, OutputError, reason
 from desktop_app.media.background import WriteBehind, read_ahead
 from desktop_app.media.images import is_image_path, write_image
 from desktop_app.media.keypoints import (
     KEYPOINT_SUFFIXES,
+    JsonKeypointsWriter,
     keypoints_header,
     open_keypoints_writer,
 )
@@ -45,6 +47,8 @@ class AnnotateOptions:
     #: Detection, presence and tracking confidence threshold, 0-1.
     min_confidence: float = 0.5
     overwrite: bool = False
+    #: Count repetitions of this exercise (a key of core.reps.EXERCISES), or None.
+    exercise: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class AnnotateSummary:
     codec: str | None
     #: Set when the input broke part way: what went wrong. The frames before it were written.
     stopped_early: InputError | None = None
+    #: With an exercise: its name and the repetitions counted per person id.
+    exercise: str | None = None
+    reps: dict[int, int] | None = None
 
     @property
     def frames_per_second(self) -> float:
@@ -75,6 +82,9 @@ class AnnotateSummary:
         parts.append(f"annotated -> {self.output}" + (f" ({self.codec})" if self.codec else ""))
         if self.keypoints:
             parts.append(f"keypoints -> {self.keypoints}")
+        if self.reps is not None:
+            counts = [f"person {pid} reps={n}" for pid, n in self.reps.items()] or ["reps=0"]
+            parts.append(f"{self.exercise}: " + ", ".join(counts))
         return ", ".join(parts)
 
 
@@ -186,6 +196,7 @@ def _run(
     # Three stages on three threads: decoding reads ahead and encoding writes behind while the
     # pose model works on the frame between them (see media/background.py).
     sink: WriteBehind[FrameResult] = WriteBehind(write, name="posecam-encode")
+    reps = RepTracker(EXERCISES[options.exercise]) if options.exercise else None
     frames = with_person = 0
     stopped_early: InputError | None = None
     started = time.perf_counter()
@@ -195,6 +206,8 @@ def _run(
                 for frame in read_ahead(source, name="posecam-decode"):
                     # Each decoded frame is a fresh array: draw on it, no copy.
                     result = pipeline.process(frame, draw_in_place=True)
+                    if reps is not None:
+                        reps.update(list(result.people), result.time_ms)
                     sink.put(result)
                     frames += 1
                     with_person += any(not p.coasting for p in result.people)
@@ -207,6 +220,8 @@ def _run(
         finally:
             sink.close()
     finally:
+        if reps is not None and isinstance(keypoints, JsonKeypointsWriter):
+            keypoints.set_summary({"exercise": options.exercise, "reps": reps.counts()})
         # Finalise both files whatever happened, so everything written so far stays usable.
         try:
             if writer is not None:
@@ -230,4 +245,6 @@ def _run(
         seconds=time.perf_counter() - started,
         codec=writer.codec_name if writer is not None else None,
         stopped_early=stopped_early,
+        exercise=options.exercise,
+        reps=reps.counts() if reps is not None else None,
     )

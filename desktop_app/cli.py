@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app import __version__
+from desktop_app.core.reps import EXERCISES
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
 from desktop_app.errors import PoseCamError
 
@@ -114,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument(
         "--overwrite", action="store_true", help="replace output files that already exist"
     )
+    annotate.add_argument(
+        "--exercise",
+        choices=sorted(EXERCISES),
+        help="count repetitions of this exercise (knee angle for squats, elbow angle for "
+        "push-ups and curls) and print them per person",
+    )
 
     sample = commands.add_parser(
         "sample-clip",
@@ -173,6 +180,7 @@ def _annotate(args: argparse.Namespace) -> int:
         model=args.model,
         min_confidence=args.min_confidence,
         overwrite=args.overwrite,
+        exercise=args.exercise,
     )
     bar: TerminalProgress | None = None
 

@@ -132,3 +132,19 @@ def test_annotate_real_clip_matches_a_direct_mediapipe_run(
         [np.linalg.norm(raw[i] - direct[i][0], axis=1) for i in frames_with_person]
     )
     assert np.median(differences_px) < 1.0, np.median(differences_px)
+
+
+def test_squat_clip_counts_two_squats(shared_data: Path, tmp_path: Path, capsys) -> None:
+    # Three slow squats, the third cut off on the way up: two count.
+    video = shared_data / "videos" / "squats_frontal_portrait_5fps.mp4"
+    points = tmp_path / "squats.json"
+    code = main(["annotate", str(video), "-o", str(tmp_path / "out.mp4"),
+                 "--keypoints", str(points), "--exercise", "squat"])  # fmt: skip
+    assert code == 0
+    assert "squat: person 0 reps=2" in capsys.readouterr().out
+    data = json.loads(points.read_text())
+    assert data["exercise"] == "squat" and data["reps"] == {"0": 2}
+    knees = [f["persons"][0]["angles"]["left_knee"] for f in data["frames"] if f["persons"]]
+    seen = [k for k in knees if k is not None]
+    # Standing is near straight; the bottom of a squat is well below a right angle's 90 + 20.
+    assert max(seen) > 165 and min(seen) < 110

@@ -5,11 +5,15 @@ what it had. Pixels are pixels of the analysed frame; see core.pose for the coor
 
 CSV columns: frame, time_ms, person, landmark, name, x, y, z, visibility, raw_x, raw_y
 (`x, y` after smoothing, `raw_x, raw_y` straight from the model; empty while a person who
-was briefly lost is shown where predicted).
+was briefly lost is shown where predicted), then the person's joint angles in degrees
+(core.angles): angle_left_elbow ... angle_trunk_lean from the picture, and angle3d_left_elbow
+... angle3d_trunk_lean from the world landmarks; empty where the joints are not seen. The
+angles repeat on each of the person's landmark rows, so any row can be read on its own.
 
 JSON: {"source", "width", "height", "fps", "model", "smoothing", "frames": [{"frame",
 "time_ms", "persons": [{"id", "landmarks": [{"name", "x", "y", "z", "visibility", "raw_x",
-"raw_y"}, ...]}]}]}
+"raw_y"}, ...], "angles": {name: degrees}, "angles_3d": {name: degrees}}]}]}, and at the end
+whatever `set_summary()` added (for example "exercise" and "reps").
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from desktop_app.core.angles import ANGLE_NAMES, image_angles, world_angles
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.skeleton import LANDMARK_NAMES
 from desktop_app.core.tracking import TrackedPerson
@@ -38,8 +43,21 @@ CSV_COLUMNS = (
     "visibility",
     "raw_x",
     "raw_y",
+    *(f"angle_{name}" for name in ANGLE_NAMES),
+    *(f"angle3d_{name}" for name in ANGLE_NAMES),
 )
 KEYPOINT_SUFFIXES = (".csv", ".json")
+
+
+def _degrees(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 1)
+
+
+def person_angles(person: TrackedPerson) -> tuple[dict[str, float], dict[str, float]]:
+    """(picture angles, world angles) of a tracked person, in degrees, NaN where not seen."""
+    flat = image_angles(person.landmarks_px)
+    solid = world_angles(person.world_m, person.landmarks_px[:, 3])
+    return flat, solid
 
 
 def _px(value: float) -> float | None:
@@ -92,6 +110,10 @@ class CsvKeypointsWriter(KeypointsWriter):
     def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
         rows = []
         for person in people:
+            flat, solid = person_angles(person)
+            angles = tuple(_degrees(flat[n]) for n in ANGLE_NAMES) + tuple(
+                _degrees(solid[n]) for n in ANGLE_NAMES
+            )
             for i, name in enumerate(LANDMARK_NAMES):
                 x, y, z, visibility = person.landmarks_px[i, :4]
                 raw_x, raw_y = person.raw_landmarks_px[i, :2]
@@ -108,6 +130,7 @@ class CsvKeypointsWriter(KeypointsWriter):
                         round(float(visibility), 4),
                         _px(raw_x),
                         _px(raw_y),
+                        *angles,
                     )
                 )
         try:
@@ -126,6 +149,11 @@ class JsonKeypointsWriter(KeypointsWriter):
         # Open the object, keep the header's fields, and start the frames list; close() ends it.
         self._checked_file().write(head[:-2].rstrip() + ',\n "frames": [\n')
         self._first = True
+        self._summary: dict[str, Any] = {}
+
+    def set_summary(self, summary: Mapping[str, Any]) -> None:
+        """Fields written after the frames when the file is closed (known only at the end)."""
+        self._summary = dict(summary)
 
     def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
         entry = {
@@ -146,8 +174,10 @@ class JsonKeypointsWriter(KeypointsWriter):
                         }
                         for i, name in enumerate(LANDMARK_NAMES)
                     ],
+                    "angles": {n: _degrees(v) for n, v in angles[0].items()},
+                    "angles_3d": {n: _degrees(v) for n, v in angles[1].items()},
                 }
-                for person in people
+                for person, angles in ((p, person_angles(p)) for p in people)
             ],
         }
         file = self._checked_file()
@@ -159,7 +189,8 @@ class JsonKeypointsWriter(KeypointsWriter):
         self._first = False
 
     def _finish(self, file: TextIO) -> None:
-        file.write("\n ]\n}\n")
+        tail = "".join(f",\n {json.dumps(k)}: {json.dumps(v)}" for k, v in self._summary.items())
+        file.write(f"\n ]{tail}\n}}\n")
 
 
 def keypoints_header(

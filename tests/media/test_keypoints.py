@@ -38,6 +38,10 @@ def test_csv_has_one_row_per_frame_person_landmark(tmp_path: Path) -> None:
     last = dict(zip(CSV_COLUMNS, rows[-1], strict=True))
     assert last["frame"] == "2" and float(last["time_ms"]) == 66.667 and last["person"] == "1"
     assert last["name"] == "right_foot_index"
+    # Landmarks on a line with x = i + offset, y = 2i: every joint is straight, 180 degrees;
+    # the world landmarks are all zero, so there are no 3D angles (empty, not 0).
+    assert float(first["angle_left_knee"]) == pytest.approx(180.0)
+    assert first["angle3d_left_knee"] == ""
 
 
 def test_json_frames_with_header(tmp_path: Path) -> None:
@@ -53,6 +57,17 @@ def test_json_frames_with_header(tmp_path: Path) -> None:
     assert person["id"] == 3 and len(person["landmarks"]) == 33
     assert set(person["landmarks"][0]) >= {"name", "x", "y", "z", "visibility"}
     assert doc["frames"][1]["persons"] == []
+    assert person["angles"]["left_elbow"] == pytest.approx(180.0)
+    assert person["angles_3d"]["left_elbow"] is None
+
+
+def test_json_summary_comes_after_the_frames(tmp_path: Path) -> None:
+    path = tmp_path / "k.json"
+    with open_keypoints_writer(path, {"source": "x"}) as writer:
+        writer.write(0, 0.0, [tracked(0, 1.0)])
+        writer.set_summary({"exercise": "squat", "reps": {"0": 2}})
+    doc = json.loads(path.read_text())
+    assert doc["reps"] == {"0": 2} and doc["exercise"] == "squat" and len(doc["frames"]) == 1
 
 
 def test_json_is_valid_even_with_no_frames(tmp_path: Path) -> None:
