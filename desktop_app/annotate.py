@@ -13,7 +13,7 @@ from pathlib import Path
 from desktop_app.core.model import PoseModel, load_default_model, load_model
 from desktop_app.core.pipeline import FrameResult, Pipeline
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
-from desktop_app.core.reps import EXERCISES, RepTracker
+from desktop_app.core.reps import EXERCISES, Exercise, RepTracker
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
 from desktop_app.errors import InputError, OutputError, reason
 from desktop_app.media.background import WriteBehind, read_ahead
@@ -47,8 +47,9 @@ class AnnotateOptions:
     #: Detection, presence and tracking confidence threshold, 0-1.
     min_confidence: float = 0.5
     overwrite: bool = False
-    #: Count repetitions of this exercise (a key of core.reps.EXERCISES), or None.
-    exercise: str | None = None
+    #: Count repetitions of this exercise (a key of core.reps.EXERCISES, or an Exercise of
+    #: one's own), or None.
+    exercise: str | Exercise | None = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,10 @@ def _run(
     # Three stages on three threads: decoding reads ahead and encoding writes behind while the
     # pose model works on the frame between them (see media/background.py).
     sink: WriteBehind[FrameResult] = WriteBehind(write, name="posecam-encode")
-    reps = RepTracker(EXERCISES[options.exercise]) if options.exercise else None
+    exercise = (
+        EXERCISES[options.exercise] if isinstance(options.exercise, str) else options.exercise
+    )
+    reps = RepTracker(exercise) if exercise is not None else None
     frames = with_person = 0
     stopped_early: InputError | None = None
     started = time.perf_counter()
@@ -221,7 +225,7 @@ def _run(
             sink.close()
     finally:
         if reps is not None and isinstance(keypoints, JsonKeypointsWriter):
-            keypoints.set_summary({"exercise": options.exercise, "reps": reps.counts()})
+            keypoints.set_summary({"exercise": reps.exercise.name, "reps": reps.counts()})
         # Finalise both files whatever happened, so everything written so far stays usable.
         try:
             if writer is not None:
@@ -245,6 +249,6 @@ def _run(
         seconds=time.perf_counter() - started,
         codec=writer.codec_name if writer is not None else None,
         stopped_early=stopped_early,
-        exercise=options.exercise,
+        exercise=reps.exercise.name if reps is not None else None,
         reps=reps.counts() if reps is not None else None,
     )

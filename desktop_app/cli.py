@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop_app import __version__
-from desktop_app.core.reps import EXERCISES
+from desktop_app.core.angles import ANGLE_NAMES
+from desktop_app.core.reps import EXERCISES, Exercise
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
 from desktop_app.errors import PoseCamError
 
@@ -117,9 +118,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annotate.add_argument(
         "--exercise",
-        choices=sorted(EXERCISES),
+        choices=[*sorted(EXERCISES), "custom"],
         help="count repetitions of this exercise (knee angle for squats, elbow angle for "
-        "push-ups and curls) and print them per person",
+        "push-ups and curls) and print them per person; custom: give --angle, --down, --up",
+    )
+    annotate.add_argument(
+        "--angle", choices=ANGLE_NAMES, help="with --exercise custom: the joint angle to follow"
+    )
+    annotate.add_argument(
+        "--down", type=float, metavar="DEG", help="with --exercise custom: bottom threshold"
+    )
+    annotate.add_argument(
+        "--up", type=float, metavar="DEG", help="with --exercise custom: top threshold"
     )
 
     sample = commands.add_parser(
@@ -180,7 +190,7 @@ def _annotate(args: argparse.Namespace) -> int:
         model=args.model,
         min_confidence=args.min_confidence,
         overwrite=args.overwrite,
-        exercise=args.exercise,
+        exercise=_exercise(args),
     )
     bar: TerminalProgress | None = None
 
@@ -204,6 +214,16 @@ def _annotate(args: argparse.Namespace) -> int:
         )
         return EXIT_USER_ERROR
     return EXIT_OK
+
+
+def _exercise(args: argparse.Namespace) -> str | Exercise | None:
+    if args.exercise != "custom":
+        return args.exercise
+    if args.angle is None or args.down is None or args.up is None:
+        raise PoseCamError(None, "--exercise custom needs --angle, --down and --up")
+    if not 0 <= args.down < args.up <= 180:
+        raise PoseCamError(None, f"--down {args.down:g} must be below --up {args.up:g}, 0-180")
+    return Exercise(args.angle, (args.angle,), down_deg=args.down, up_deg=args.up)
 
 
 def _sample_clip(args: argparse.Namespace) -> int:

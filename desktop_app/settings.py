@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from desktop_app.core.render import DEFAULT_STYLE, RGB, Style
+from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
 
@@ -72,6 +73,10 @@ class Settings:
     record_raw_video: bool = False
     #: Also record the keypoints: "csv", "json", or "" for none.
     record_keypoints: str = "csv"
+    #: Count repetitions of this exercise (squat, pushup, curl); "" counts nothing.
+    exercise: str = ""
+    #: Write joint angles next to the joints.
+    show_angles: bool = False
 
 
 def _color_to_text(color: RGB) -> str:
@@ -150,6 +155,8 @@ def _valid(name: str, value: Any) -> bool:
         return value in SMOOTHING_CHOICES
     if name == "record_keypoints":
         return value in ("", "csv", "json")
+    if name == "exercise":
+        return value == "" or value in EXERCISES
     if name in ("smoothing_strength", "min_confidence"):
         return isinstance(value, (int, float)) and 0.0 <= value <= 1.0
     if name == "num_poses":

@@ -302,3 +302,18 @@ def test_sample_clip_command(tmp_path: Path, capsys) -> None:
     assert main(["sample-clip", str(out), "--seconds", "1"]) == 0
     codec, count, rate, _ = probe(out)
     assert codec == "h264" and count == 30 and rate == pytest.approx(30.0, abs=0.01)
+
+
+def test_a_custom_exercise_needs_its_angle_and_thresholds(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "o.mp4"
+    code, _, err = run(
+        capsys, short_clip, "-o", out, "--exercise", "custom", "--angle", "left_knee"
+    )
+    assert code == 2
+    assert_one_line_error(err, "--down")
+    code, stdout, _ = run(capsys, short_clip, "-o", out, "--exercise", "custom",
+                          "--angle", "left_elbow", "--down", "80", "--up", "150")  # fmt: skip
+    # A photo sliding sideways does no curls.
+    assert code == 0 and "left_elbow: person 0 reps=0" in stdout

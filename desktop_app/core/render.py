@@ -118,3 +118,27 @@ STYLE_PRESETS: Mapping[str, Style] = MappingProxyType(
         ),
     }
 )
+
+
+def draw_angles(
+    rgb: np.ndarray, landmarks_px: np.ndarray, angles: Mapping[str, float], style: Style
+) -> np.ndarray:
+    """Write each measured joint angle (whole degrees) beside its joint, in place."""
+    from desktop_app.core.angles import JOINT_ANGLES
+
+    height = rgb.shape[0]
+    scale = max(0.5, height / 1200.0)
+    thickness = max(1, round(scale * 2))
+    for name, (_, joint, _) in JOINT_ANGLES.items():
+        value = angles.get(name, float("nan"))
+        x, y = landmarks_px[joint, :2]
+        if not (np.isfinite(value) and np.isfinite(x) and np.isfinite(y)):
+            continue
+        at = (int(x) + 8, int(y) - 8)
+        text = f"{value:.0f}"
+        # A dark outline keeps the number readable on any background.
+        cv2.putText(rgb, text, at, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 2,
+                    cv2.LINE_AA)  # fmt: skip
+        cv2.putText(rgb, text, at, cv2.FONT_HERSHEY_SIMPLEX, scale, style.joint_color, thickness,
+                    cv2.LINE_AA)  # fmt: skip
+    return rgb

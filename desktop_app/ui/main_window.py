@@ -44,6 +44,8 @@ from desktop_app.ui.video_view import VideoView
 from desktop_app.ui.worker import LiveFrame, PoseWorker
 
 APP_NAME = "PoseCam"
+# What the HUD calls each exercise's repetitions.
+_EXERCISE_NAMES = {"squat": "Squats", "pushup": "Push-ups", "curl": "Curls"}
 VIDEO_FILTER = "Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.jpg *.jpeg *.png *.bmp *.webp);;All files (*)"  # noqa: E501
 # How long closing may wait for the worker, in milliseconds (it stops within a frame or two).
 _STOP_WAIT_MS = 3000
@@ -138,6 +140,7 @@ class MainWindow(QMainWindow):
         self.view = VideoView()
         self.view.mirror = self.settings.mirror
         self.view.show_hud = self.settings.show_hud
+        self.view.exercise_label = _EXERCISE_NAMES.get(self.settings.exercise, "")
         self.message_page = MessagePage(self)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
@@ -146,6 +149,7 @@ class MainWindow(QMainWindow):
 
         self.panel = SettingsPanel(self.settings)
         self.panel.settings_changed.connect(self._settings_changed)
+        self.panel.reset_reps_requested.connect(self.reset_reps)
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -394,6 +398,10 @@ class MainWindow(QMainWindow):
         self.view.show_frame(frame)
         if frame.recording is not None:
             self.recording_label.setText(recording_text(frame.recording))
+        if frame.reps:
+            # The plot follows the lowest-numbered person (the only one, usually).
+            _, _, angle = frame.reps[min(frame.reps)]
+            self.panel.angle_plot.add(frame.result.time_ms / 1000.0, angle)
         people = len(frame.result.people)
         self.people_label.setText(f"{people} {'person' if people == 1 else 'people'}")
         if frame.dropped_frames:
@@ -509,6 +517,11 @@ class MainWindow(QMainWindow):
         if folder:
             self.panel.set_settings(replace(self.settings, output_folder=folder))
 
+    def reset_reps(self) -> None:
+        if self.worker is not None:
+            self.worker.reset_reps()
+        self.panel.angle_plot.clear()
+
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():
             self.showNormal()
@@ -528,6 +541,7 @@ class MainWindow(QMainWindow):
         self.settings = replace(settings, last_source=old.last_source)
         self.view.mirror = settings.mirror
         self.view.show_hud = settings.show_hud
+        self.view.exercise_label = _EXERCISE_NAMES.get(settings.exercise, "")
         self.mirror_action.setChecked(settings.mirror)
         self.hud_action.setChecked(settings.show_hud)
         self.view.update()

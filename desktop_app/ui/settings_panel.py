@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.render import RGB, STYLE_PRESETS, Style
+from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import SMOOTHING_CHOICES
 from desktop_app.settings import Settings
+from desktop_app.ui.angle_plot import AnglePlot
 
 # Capture sizes offered for cameras, (width, height) in pixels; (0, 0) lets the camera choose.
 _CAMERA_SIZES = [(0, 0), (640, 480), (1280, 720), (1920, 1080)]
@@ -41,8 +43,14 @@ def _swatch(color: RGB) -> QIcon:
     return QIcon(pixmap)
 
 
+_EXERCISE_LABELS = {"": "None", "squat": "Squats (knees)", "pushup": "Push-ups (elbows)",
+                    "curl": "Biceps curls (elbows)"}  # fmt: skip
+
+
 class SettingsPanel(QWidget):
     settings_changed = Signal(object)
+    #: The user asked to count repetitions from zero again.
+    reset_reps_requested = Signal()
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +113,23 @@ class SettingsPanel(QWidget):
         self.people.valueChanged.connect(lambda v: self._set(num_poses=int(v)))
         form.addRow("People", self.people)
         layout.addWidget(tracking)
+
+        exercise = QGroupBox("Exercise")
+        form = QFormLayout(exercise)
+        self.exercise = QComboBox()
+        for name, label in _EXERCISE_LABELS.items():
+            self.exercise.addItem(label, name)
+        self.exercise.activated.connect(lambda i: self._set(exercise=self.exercise.itemData(i)))
+        form.addRow("Count", self.exercise)
+        self.show_angles = QCheckBox("Show joint angles")
+        self.show_angles.toggled.connect(lambda on: self._set(show_angles=bool(on)))
+        form.addRow(self.show_angles)
+        self.angle_plot = AnglePlot()
+        form.addRow(self.angle_plot)
+        self.reset_reps = QPushButton("Reset count")
+        self.reset_reps.clicked.connect(self.reset_reps_requested.emit)
+        form.addRow(self.reset_reps)
+        layout.addWidget(exercise)
 
         camera = QGroupBox("Camera (from the next start)")
         form = QFormLayout(camera)
@@ -227,6 +252,11 @@ class SettingsPanel(QWidget):
             size = (settings.camera_width_px, settings.camera_height_px)
             self.camera_size.setCurrentIndex(max(self.camera_size.findData(size), 0))
             self.camera_fps.setValue(settings.camera_fps)
+            self.exercise.setCurrentIndex(max(self.exercise.findData(settings.exercise), 0))
+            self.show_angles.setChecked(settings.show_angles)
+            wanted = EXERCISES.get(settings.exercise)
+            if wanted != self.angle_plot.exercise:
+                self.angle_plot.set_exercise(wanted)
             self.record_raw.setChecked(settings.record_raw_video)
             found = self.record_keypoints.findData(settings.record_keypoints)
             self.record_keypoints.setCurrentIndex(max(found, 0))

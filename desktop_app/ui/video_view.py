@@ -31,6 +31,8 @@ class VideoView(QWidget):
         self._message = ""
         self.mirror = False
         self.show_hud = True
+        #: What the HUD calls the repetitions counted ("Squats"); "" when none are counted.
+        self.exercise_label = ""
         self.display_fps = RateMeter()
 
     @property
@@ -104,9 +106,18 @@ class VideoView(QWidget):
             f"{self.display_fps.rate(now):.1f} FPS{inference}   "
             f"{people} {'person' if people == 1 else 'people'}"
         )
+        lines = [text]
+        if frame.reps is not None and self.exercise_label:
+            for pid, (count, stage, angle) in frame.reps.items():
+                shown = "" if math.isnan(angle) else f", {angle:.0f}°"
+                who = f"person {pid}: " if len(frame.reps) > 1 else ""
+                lines.append(f"{self.exercise_label}: {who}{count}  ({stage}{shown})")
         metrics = painter.fontMetrics()
-        box = metrics.boundingRect(text).adjusted(-8, -4, 8, 4)
-        box.moveTo(8, 8)
-        painter.fillRect(box, QColor(0, 0, 0, 160))
-        painter.setPen(QColor(255, 255, 255))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        top = 8
+        for line in lines:
+            box = metrics.boundingRect(line).adjusted(-8, -4, 8, 4)
+            box.moveTo(8, top)
+            painter.fillRect(box, QColor(0, 0, 0, 160))
+            painter.setPen(QColor(255, 255, 255))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, line)
+            top += box.height() + 2

@@ -20,11 +20,13 @@ from pathlib import Path
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
+from desktop_app.core.angles import image_angles
 from desktop_app.core.metrics import MeanMeter, RateMeter
 from desktop_app.core.model import PoseModel, load_default_model
 from desktop_app.core.pipeline import FrameResult, Pipeline
 from desktop_app.core.pose import PoseEstimator, PoseSettings
-from desktop_app.core.render import Style
+from desktop_app.core.render import Style, draw_angles
+from desktop_app.core.reps import EXERCISES, RepTracker
 from desktop_app.core.smoothing import make_smoother
 from desktop_app.errors import PoseCamError
 from desktop_app.media.keypoints import keypoints_header
@@ -74,6 +76,8 @@ class LiveFrame:
     dropped_frames: int
     #: How the recording is going, if one is.
     recording: RecordingStatus | None = None
+    #: With an exercise chosen: per person id, (repetitions, stage, angle in degrees).
+    reps: dict[int, tuple[int, str, float]] | None = None
 
 
 class PoseWorker(QThread):
@@ -106,6 +110,9 @@ class PoseWorker(QThread):
         self._style: Style = settings.style
         self._processing = Processing.of(settings)
         self._loop = settings.loop_video
+        self._exercise = settings.exercise
+        self._show_angles = settings.show_angles
+        self._reset_reps = False
         self._stopping = threading.Event()
         self._mailbox_lock = threading.Lock()
         self._mailbox: LiveFrame | None = None
@@ -122,8 +129,14 @@ class PoseWorker(QThread):
         self._style = style
 
     def set_processing(self, settings: Settings) -> None:
-        """Use these smoothing and model settings from the next frame on."""
+        """Use these smoothing, model and exercise settings from the next frame on."""
         self._processing = Processing.of(settings)
+        self._exercise = settings.exercise
+        self._show_angles = settings.show_angles
+
+    def reset_reps(self) -> None:
+        """Start counting repetitions from zero at the next frame."""
+        self._reset_reps = True
 
     def set_paused(self, paused: bool) -> None:
         self._paused = paused
@@ -180,6 +193,7 @@ class PoseWorker(QThread):
         feed.set_paused(self._paused)
         feed.start()
         recorder: Recorder | None = None
+        reps: RepTracker | None = None
         fps = RateMeter()
         inference = MeanMeter()
         try:
@@ -202,6 +216,15 @@ class PoseWorker(QThread):
                     estimator, pipeline, processing = self._build(model, estimator)
                 pipeline.style = self._style
                 result = pipeline.process(fed.frame)
+                reps = self._count_reps(reps, result)
+                if self._show_angles:
+                    for person in result.people:
+                        draw_angles(
+                            result.annotated,
+                            person.landmarks_px,
+                            image_angles(person.landmarks_px, self._style.visibility_threshold),
+                            self._style,
+                        )
                 now = time.monotonic()
                 fps.tick(now)
                 inference.add(result.inference_ms)
@@ -222,6 +245,14 @@ class PoseWorker(QThread):
                     inference_ms=inference.value,
                     dropped_frames=feed.dropped,
                     recording=recorder.status() if recorder is not None else None,
+                    reps=(
+                        {
+                            pid: (c.count, c.stage.value, c.angle_deg)
+                            for pid, c in sorted(reps.counters.items())
+                        }
+                        if reps is not None
+                        else None
+                    ),
                 )
                 with self._mailbox_lock:
                     was_empty = self._mailbox is None
@@ -237,6 +268,16 @@ class PoseWorker(QThread):
             self.problem.emit(feed.problem)
         elif feed.ended and not self._stopping.is_set():
             self.source_ended.emit()
+
+    def _count_reps(self, reps: RepTracker | None, result: FrameResult) -> RepTracker | None:
+        wanted = EXERCISES.get(self._exercise)
+        if wanted is None:
+            return None
+        if reps is None or reps.exercise != wanted or self._reset_reps:
+            self._reset_reps = False
+            reps = RepTracker(wanted)
+        reps.update(list(result.people), result.time_ms)
+        return reps
 
     def _build(
         self, model: PoseModel, old: PoseEstimator | None

@@ -61,3 +61,19 @@ def test_non_finite_landmarks_are_skipped() -> None:
     draw_skeleton(canvas, [lm], DEFAULT_STYLE)
     assert tuple(canvas[100, 100]) == (0, 0, 0)
     assert tuple(canvas[50, 100]) == (255, 0, 0)
+
+
+def test_joint_angles_are_written_beside_their_joints() -> None:
+    from desktop_app.core.angles import JOINT_ANGLES
+    from desktop_app.core.render import DEFAULT_STYLE, draw_angles
+
+    canvas = np.zeros((400, 400, 3), np.uint8)
+    landmarks = np.zeros((33, 4), np.float32)
+    _, knee, _ = JOINT_ANGLES["left_knee"]
+    landmarks[knee] = (100, 200, 0, 1)
+    draw_angles(canvas, landmarks, {"left_knee": 95.0, "right_knee": float("nan")}, DEFAULT_STYLE)
+    # The number sits just right of and above the knee; nothing is written elsewhere.
+    near = canvas[170:205, 100:160]
+    reddish = (near[..., 0] > 120) & (near[..., 1] < 80) & (near[..., 2] < 80)
+    assert reddish.sum() > 10
+    assert canvas[:, 200:].max() == 0 and canvas[250:].max() == 0

@@ -155,3 +155,22 @@ def test_recording_from_the_window_gives_a_playable_h264_file(qtbot, window, sho
 
     with av.open(str(out)) as container:
         assert container.streams.video[0].codec_context.name == "h264"
+
+
+def test_exercise_counting_and_angles_in_the_window(qtbot, window, short_clip) -> None:
+    from dataclasses import replace
+
+    window.open_source_text(str(short_clip))
+    wait_for_frames(qtbot, window, 2)
+    window.panel.set_settings(replace(window.settings, exercise="curl", show_angles=True))
+    qtbot.waitUntil(lambda: window.view.frame is not None and bool(window.view.frame.reps),
+                    timeout=10000)  # fmt: skip
+    count, stage, _ = window.view.frame.reps[0]
+    assert count == 0 and stage in ("unknown", "up", "down")
+    assert window.view.exercise_label == "Curls"
+    assert window.panel.angle_plot.exercise is not None
+    window.reset_reps()
+    assert window.panel.angle_plot._points == type(window.panel.angle_plot._points)()
+    window.panel.set_settings(replace(window.settings, exercise=""))
+    qtbot.waitUntil(lambda: window.view.frame is not None and window.view.frame.reps is None,
+                    timeout=10000)  # fmt: skip
