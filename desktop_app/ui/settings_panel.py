@@ -56,6 +56,8 @@ class SettingsPanel(QWidget):
         super().__init__(parent)
         self._settings = settings
         self._updating = False
+        self._checks: dict[str, QCheckBox] = {}
+        self._choices: dict[str, QComboBox] = {}
         layout = QVBoxLayout(self)
 
         colours = QGroupBox("Skeleton")
@@ -94,11 +96,8 @@ class SettingsPanel(QWidget):
 
         tracking = QGroupBox("Detection and smoothing")
         form = QFormLayout(tracking)
-        self.smoothing = QComboBox()
-        for name in SMOOTHING_CHOICES:
-            self.smoothing.addItem(_SMOOTHING_LABELS[name], name)
-        self.smoothing.currentIndexChanged.connect(
-            lambda _: self._set(smoothing=self.smoothing.currentData())
+        self.smoothing = self._choice(
+            {name: _SMOOTHING_LABELS[name] for name in SMOOTHING_CHOICES}, "smoothing"
         )
         form.addRow("Smoothing", self.smoothing)
         self.strength = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
@@ -116,13 +115,9 @@ class SettingsPanel(QWidget):
 
         exercise = QGroupBox("Exercise")
         form = QFormLayout(exercise)
-        self.exercise = QComboBox()
-        for name, label in _EXERCISE_LABELS.items():
-            self.exercise.addItem(label, name)
-        self.exercise.activated.connect(lambda i: self._set(exercise=self.exercise.itemData(i)))
+        self.exercise = self._choice(_EXERCISE_LABELS, "exercise")
         form.addRow("Count", self.exercise)
-        self.show_angles = QCheckBox("Show joint angles")
-        self.show_angles.toggled.connect(lambda on: self._set(show_angles=bool(on)))
+        self.show_angles = self._check("Show joint angles", "show_angles")
         form.addRow(self.show_angles)
         self.angle_plot = AnglePlot()
         form.addRow(self.angle_plot)
@@ -147,32 +142,41 @@ class SettingsPanel(QWidget):
 
         recording = QGroupBox("Recording")
         form = QFormLayout(recording)
-        self.record_raw = QCheckBox("Also the picture without skeleton")
-        self.record_raw.toggled.connect(lambda on: self._set(record_raw_video=bool(on)))
+        self.record_raw = self._check("Also the picture without skeleton", "record_raw_video")
         form.addRow(self.record_raw)
-        self.record_keypoints = QComboBox()
-        for label, value in (("CSV", "csv"), ("JSON", "json"), ("None", "")):
-            self.record_keypoints.addItem(label, value)
-        self.record_keypoints.activated.connect(
-            lambda i: self._set(record_keypoints=self.record_keypoints.itemData(i))
+        self.record_keypoints = self._choice(
+            {"csv": "CSV", "json": "JSON", "": "None"}, "record_keypoints"
         )
         form.addRow("Keypoints", self.record_keypoints)
         layout.addWidget(recording)
 
         view = QGroupBox("View")
         form = QFormLayout(view)
-        self.mirror = QCheckBox("Mirror the picture")
-        self.mirror.toggled.connect(lambda on: self._set(mirror=bool(on)))
+        self.mirror = self._check("Mirror the picture", "mirror")
         form.addRow(self.mirror)
-        self.hud = QCheckBox("Show frame rate and people")
-        self.hud.toggled.connect(lambda on: self._set(show_hud=bool(on)))
+        self.hud = self._check("Show frame rate and people", "show_hud")
         form.addRow(self.hud)
-        self.loop = QCheckBox("Loop video files")
-        self.loop.toggled.connect(lambda on: self._set(loop_video=bool(on)))
+        self.loop = self._check("Loop video files", "loop_video")
         form.addRow(self.loop)
         layout.addWidget(view)
         layout.addStretch(1)
         self._show(settings)
+
+    def _check(self, text: str, field: str) -> QCheckBox:
+        """A checkbox that shows and sets the boolean setting `field`."""
+        box = QCheckBox(text)
+        box.toggled.connect(lambda on: self._set(**{field: bool(on)}))
+        self._checks[field] = box
+        return box
+
+    def _choice(self, items: dict[str, str], field: str) -> QComboBox:
+        """A list (setting value -> label) that shows and sets the setting `field`."""
+        combo = QComboBox()
+        for value, label in items.items():
+            combo.addItem(label, value)
+        combo.activated.connect(lambda i: self._set(**{field: combo.itemData(i)}))
+        self._choices[field] = combo
+        return combo
 
     @property
     def settings(self) -> Settings:
@@ -245,23 +249,18 @@ class SettingsPanel(QWidget):
             names = list(STYLE_PRESETS)
             matching = [i for i, n in enumerate(names) if STYLE_PRESETS[n] == style]
             self.preset.setCurrentIndex(matching[0] + 1 if matching else 0)
-            self.smoothing.setCurrentIndex(max(self.smoothing.findData(settings.smoothing), 0))
+            for field, box in self._checks.items():
+                box.setChecked(bool(getattr(settings, field)))
+            for field, combo in self._choices.items():
+                combo.setCurrentIndex(max(combo.findData(getattr(settings, field)), 0))
             self.strength.setValue(round(settings.smoothing_strength * 100))
             self.confidence.setValue(settings.min_confidence)
             self.people.setValue(settings.num_poses)
             size = (settings.camera_width_px, settings.camera_height_px)
             self.camera_size.setCurrentIndex(max(self.camera_size.findData(size), 0))
             self.camera_fps.setValue(settings.camera_fps)
-            self.exercise.setCurrentIndex(max(self.exercise.findData(settings.exercise), 0))
-            self.show_angles.setChecked(settings.show_angles)
             wanted = EXERCISES.get(settings.exercise)
             if wanted != self.angle_plot.exercise:
                 self.angle_plot.set_exercise(wanted)
-            self.record_raw.setChecked(settings.record_raw_video)
-            found = self.record_keypoints.findData(settings.record_keypoints)
-            self.record_keypoints.setCurrentIndex(max(found, 0))
-            self.mirror.setChecked(settings.mirror)
-            self.hud.setChecked(settings.show_hud)
-            self.loop.setChecked(settings.loop_video)
         finally:
             self._updating = False
