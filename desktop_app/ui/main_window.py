@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self._source_info: FeedInfo | None = None
         self._running = False
         self.last_problem: str | None = None
+        self._last_recording: Path | None = None
 
         self.view = VideoView()
         self.view.mirror = self.settings.mirror
@@ -439,14 +440,10 @@ class MainWindow(QMainWindow):
     def _recording_changed(self, path: Path | None) -> None:
         self.recording_label.setText(f"● REC {path.name}" if path else "")
         self.recording_label.setStyleSheet("color: #d00000; font-weight: bold" if path else "")
-        self.record_action.blockSignals(True)
-        self.record_action.setChecked(path is not None)
-        self.record_action.blockSignals(False)
+        self._show_record_checked(path is not None)
         if path is None and self._last_recording is not None:
             self.statusBar().showMessage(f"Saved {self._last_recording}", 10000)
         self._last_recording = path
-
-    _last_recording: Path | None = None
 
     # -- actions -------------------------------------------------------------------------
 
@@ -457,6 +454,14 @@ class MainWindow(QMainWindow):
             else default_output_folder()
         )
 
+    def new_output_path(self, suffix: str) -> Path:
+        """A new time-stamped file name in the output folder, which is made if missing; never
+        an existing file. Raises OSError if the folder cannot be made."""
+        folder = self.output_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+        return unused_path(folder, f"PoseCam_{stamp}", suffix)
+
     def snapshot(self) -> Path | None:
         """Save the frame on screen, as shown (mirrored if the view is), as a PNG."""
         frame: LiveFrame | None = self.view.frame
@@ -466,11 +471,8 @@ class MainWindow(QMainWindow):
         rgb = frame.result.annotated
         if self.view.mirror:
             rgb = np.ascontiguousarray(rgb[:, ::-1])
-        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
         try:
-            folder = self.output_folder()
-            folder.mkdir(parents=True, exist_ok=True)
-            path = unused_path(folder, f"PoseCam_{stamp}", ".png")
+            path = self.new_output_path(".png")
             write_image(path, rgb)
         except (OSError, PoseCamError) as exc:
             self.statusBar().showMessage(f"Snapshot not saved: {exc}", 10000)
@@ -478,11 +480,15 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 10000)
         return path
 
+    def _show_record_checked(self, on: bool) -> None:
+        """Show the Record button pressed or not, without starting or stopping anything."""
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(on)
+        self.record_action.blockSignals(False)
+
     def set_recording(self, on: bool) -> None:
         if self.worker is None:
-            self.record_action.blockSignals(True)
-            self.record_action.setChecked(False)
-            self.record_action.blockSignals(False)
+            self._show_record_checked(False)
             self.statusBar().showMessage("Open a camera or file before recording", 5000)
             return
         if on:
@@ -496,15 +502,13 @@ class MainWindow(QMainWindow):
         if self.worker is None:
             return
         if path is None:
-            folder = self.output_folder()
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                path = self.new_output_path(".mp4")
             except OSError as exc:
+                folder = self.output_folder()
                 self.statusBar().showMessage(f"Cannot record to {folder}: {exc.strerror}", 10000)
                 self._recording_changed(None)
                 return
-            stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-            path = unused_path(folder, f"PoseCam_{stamp}", ".mp4")
         s = self.settings
         self.worker.start_recording(
             RecordingPaths.beside(path, s.record_raw_video, s.record_keypoints)

@@ -50,9 +50,6 @@ class VideoView(QWidget):
         self._message = text
         self.update()
 
-    def clear(self) -> None:
-        self.show_message("")
-
     def image_rect(self) -> QRectF:
         """Where the frame is drawn in the widget: as large as fits, aspect ratio kept."""
         if self._frame is None:

@@ -21,13 +21,13 @@ def no_threads_left_running(qapp) -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     leaked_qthreads = [t for t in qapp.findChildren(QThread) if t.isRunning()]
-    deadline_threads = [
+    leaked_threads = [
         t
         for t in threading.enumerate()
         if t not in before and t.is_alive() and t.name.startswith("posecam")
     ]
     assert not leaked_qthreads, f"QThreads still running: {leaked_qthreads}"
-    assert not deadline_threads, f"threads still running: {deadline_threads}"
+    assert not leaked_threads, f"threads still running: {leaked_threads}"
 
 
 def start_app(
