@@ -379,3 +379,39 @@ def test_a_folder_in_place_of_the_file_is_left_alone(tmp_path: Path) -> None:
     (path / "inside.txt").write_text("mine")
     _not_regular_file_is_left_alone(tmp_path, path)
     assert (path / "inside.txt").read_text() == "mine"
+
+
+# -- the window ------------------------------------------------------------------------------
+
+
+def test_the_window_keeps_a_damaged_file_and_says_so(qtbot, tmp_path: Path) -> None:
+    from desktop_app.ui.main_window import MainWindow
+
+    path = tmp_path / "settings.json"
+    damaged = b'\xef\xbb\xbf{"num_poses": 3, "style": {"bone_colors": ["#ff0000"]}, "mirr'
+    path.write_bytes(damaged)
+    window = MainWindow(settings_file=path)
+    qtbot.addWidget(window)
+    window.show()
+    message = window.statusBar().currentMessage()
+    assert "settings.json.bad" in message and "\n" not in message
+    assert window.settings == Settings()
+    window.close()
+    assert (tmp_path / "settings.json.bad").read_bytes() == damaged
+    assert load_settings(path).warning is None
+    assert _files(tmp_path) == {"settings.json", "settings.json.bad"}
+
+
+def test_the_window_writes_back_keys_it_does_not_know(qtbot, tmp_path: Path) -> None:
+    from desktop_app.ui.main_window import MainWindow
+
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"num_poses": 2, "from_a_newer_posecam": {"x": [1, 2]}}))
+    window = MainWindow(settings_file=path)
+    qtbot.addWidget(window)
+    window.panel.set_settings(replace(window.settings, mirror=True))
+    window.close()
+    saved = json.loads(path.read_text())
+    assert saved["from_a_newer_posecam"] == {"x": [1, 2]}
+    assert saved["num_poses"] == 2 and saved["mirror"] is True
+    assert _files(tmp_path) == {"settings.json"}

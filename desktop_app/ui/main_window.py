@@ -38,7 +38,7 @@ from desktop_app.media.images import write_image
 from desktop_app.media.live_feed import FeedInfo
 from desktop_app.media.recorder import RecordingPaths, RecordingStatus
 from desktop_app.media.sources import CameraSource, FrameSource, open_source
-from desktop_app.settings import Settings, load_settings, save_settings
+from desktop_app.settings import Settings, load_settings
 from desktop_app.ui.settings_panel import SettingsPanel
 from desktop_app.ui.video_view import VideoView
 from desktop_app.ui.worker import LiveFrame, PoseWorker
@@ -126,10 +126,12 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self._settings_file = settings_file
         self._model = model
         self._qsettings = qsettings
         loaded = load_settings(settings_file)
+        # Kept to save back through: it holds the keys this version does not know, and
+        # whether the file may be replaced at all.
+        self._loaded_settings = loaded
         self.settings: Settings = loaded.settings
         self.worker: PoseWorker | None = None
         self._source_text = ""
@@ -567,10 +569,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop_worker()
-        try:
-            save_settings(self.settings, self._settings_file)
-        except OSError as exc:
-            print(f"posecam: settings not saved: {exc}", file=sys.stderr)
+        warning = self._loaded_settings.save(self.settings)
+        if warning:
+            print(f"posecam: {warning}", file=sys.stderr)
         if self._qsettings is not None:
             self._qsettings.setValue("window/geometry", self.saveGeometry())
             self._qsettings.setValue("window/state", self.saveState())
