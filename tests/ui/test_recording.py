@@ -1,5 +1,10 @@
 """Recording from a live session: real timing through the worker, and a playable file after
-SIGTERM and after SIGKILL of the whole app."""
+SIGTERM and after SIGKILL of the whole app.
+
+The machine may be busy, so no test here compares with the wall clock. Frames the feed or the
+recorder drop under load are counted by the worker; each test checks that the file holds
+exactly what was processed minus what was reported dropped, at the frames' own timestamps.
+"""
 
 from __future__ import annotations
 
@@ -18,80 +23,161 @@ from desktop_app.settings import Settings
 from desktop_app.ui.worker import LiveFrame, PoseWorker
 from tests.ui.conftest import start_app
 
+# Frames a killed recording may lack at its end, as tests/media/test_recorder.py has it: the
+# fragment under way (half a second, 15 frames) and what the encoder holds back (under 30).
+_MOST_FRAMES_LOST_AT_A_KILL = 45
 
-def video_frames(path: Path) -> tuple[int, float, str]:
-    """(frames, seconds from first to last frame plus one frame, codec) of a video file."""
+
+def video_frames(path: Path) -> tuple[list[float], str]:
+    """(each frame's time in seconds, the codec) of a video file. (Its average rate is no help:
+    it counts the frames that are there, so it falls when frames were dropped.)"""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         times = [f.time for f in container.decode(stream)]
-        rate = float(stream.average_rate or 30)
-        return (
-            len(times),
-            (times[-1] - times[0] + 1 / rate) if times else 0.0,
-            stream.codec_context.name,
-        )
+        return times, stream.codec_context.name
 
 
-def test_recording_a_paced_clip_holds_every_shown_frame_at_real_speed(
+def span_s(times_s: list[float]) -> float:
+    """Seconds from the first frame to the last."""
+    return times_s[-1] - times_s[0] if times_s else 0.0
+
+
+def keypoint_frames(path: Path) -> list[tuple[int, float]]:
+    """(frame, time_ms) of each frame in a JSON keypoints file, also one cut off part way
+    (the writer puts one frame on each line and flushes it)."""
+    frames = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("  {"):
+            continue
+        try:
+            entry = json.loads(line.strip().rstrip(","))
+        except json.JSONDecodeError:
+            continue  # the last line, cut off by a kill
+        frames.append((entry["frame"], entry["time_ms"]))
+    return frames
+
+
+def assert_video_matches_keypoints(
+    times_s: list[float], keypoints: list[tuple[int, float]]
+) -> None:
+    """The video's frames are the keypoint file's frames, in order, at the same times."""
+    assert len(times_s) == len(keypoints), (len(times_s), len(keypoints))
+    first_s = times_s[0] if times_s else 0.0
+    for t, (frame, time_ms) in zip(times_s, keypoints, strict=True):
+        assert t - first_s == pytest.approx(time_ms / 1000.0, abs=0.002), (frame, t, time_ms)
+
+
+def take_into(shown: list[LiveFrame], worker: PoseWorker) -> None:
+    """Take the worker's newest result, if there is one, as the view would."""
+    frame = worker.take_newest()
+    if frame is not None:
+        shown.append(frame)
+
+
+def newest_frame(worker: PoseWorker, taken: list[LiveFrame]) -> LiveFrame:
+    """The result of the last frame the worker processed: still in its mailbox, or the last
+    one the GUI took."""
+    left = worker.take_newest()
+    return left if left is not None else taken[-1]
+
+
+def test_recording_a_paced_clip_holds_every_processed_frame_at_its_time(
     qtbot, model, short_clip, tmp_path
 ) -> None:
     worker = PoseWorker(lambda: VideoFileSource(short_clip), Settings(loop_video=False), model)
     paths = RecordingPaths.beside(tmp_path / "rec.mp4", raw_video=True, keypoints_format="json")
     shown: list[LiveFrame] = []
-
-    def take() -> None:
-        frame = worker.take_newest()
-        if frame is not None:
-            shown.append(frame)
-
-    worker.frame_ready.connect(take)
-    worker.start_recording(paths)  # before the first frame: the whole clip is recorded
-    with qtbot.waitSignal(worker.finished, timeout=30000):
+    worker.frame_ready.connect(lambda: take_into(shown, worker))
+    worker.start_recording(paths)  # before the first frame: every processed frame is recorded
+    with qtbot.waitSignal(worker.finished, timeout=120000):
         worker.start()
     worker.wait()
-    count, seconds, codec = video_frames(paths.video)
-    assert codec == "h264"
     with VideoFileSource(short_clip) as source:
-        source_frames = list(source)
-    # Every frame that was shown is in the file, and the file lasts as long as the clip.
-    recorded = [entry["frame"] for entry in json.loads(paths.keypoints.read_text())["frames"]]
-    assert len(recorded) == count
-    assert {f.result.index for f in shown} <= set(recorded)
-    assert count >= 0.9 * len(source_frames)
-    assert abs(seconds - len(source_frames) / 30.0) <= 1 / 30.0 + 1e-6, seconds
-    assert video_frames(paths.raw_video)[0] == count
+        source_times_ms = [f.time_ms for f in source]
+    # The clip's last frame is never replaced by a newer one, so it is always processed, and
+    # its result carries the final counts: the feed's drops (frames the pose stage was too busy
+    # for) and the recorder's (frames the encoder was too busy for).
+    last = newest_frame(worker, shown)
+    assert last.result.index == len(source_times_ms) - 1
+    assert last.recording is not None
+    processed = len(source_times_ms) - last.dropped_frames
+    times_s, codec = video_frames(paths.video)
+    assert codec == "h264"
+    recorded = keypoint_frames(paths.keypoints)
+    assert len(recorded) == processed - last.recording.dropped_frames, (
+        len(recorded),
+        processed,
+        last.recording.dropped_frames,
+    )
+    indices = [frame for frame, _ in recorded]
+    assert indices == sorted(set(indices)) and set(indices) <= set(range(len(source_times_ms)))
+    # A frame that was shown is in the file unless the recorder said it dropped it.
+    missing_shown = {f.result.index for f in shown} - set(indices)
+    assert len(missing_shown) <= last.recording.dropped_frames, missing_shown
+    # Each frame sits at its own time in the clip (real speed, gaps where frames were dropped),
+    # in the video, the raw video and the keypoints alike.
+    first_ms = source_times_ms[indices[0]]
+    assert [time_ms for _, time_ms in recorded] == pytest.approx(
+        [source_times_ms[i] - first_ms for i in indices], abs=0.001
+    )
+    assert_video_matches_keypoints(times_s, recorded)
+    assert_video_matches_keypoints(video_frames(paths.raw_video)[0], recorded)
+    if last.dropped_frames == 0 and last.recording.dropped_frames == 0:
+        # Nothing dropped: the file lasts exactly as long as the clip.
+        clip_span_s = (source_times_ms[-1] - source_times_ms[0]) / 1000.0
+        assert span_s(times_s) == pytest.approx(clip_span_s, abs=0.002)
+
+
+def playable_seconds(path: Path) -> float:
+    """How many seconds of `path`, a recording being written, play now (0 if none yet)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0.0
+    try:
+        times, _ = video_frames(path)
+    except (av.error.FFmpegError, IndexError):
+        return 0.0  # not even the header is there yet
+    return span_s(times)
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_a_killed_app_leaves_a_playable_recording(short_clip, tmp_path, how) -> None:
+    (tmp_path / "settings.json").write_text(json.dumps({"record_keypoints": "json"}))
     out = tmp_path / "session.mp4"
     app = start_app(tmp_path, "--source", str(short_clip), "--record", str(out))
+    # Stop once the file on disk plays for 2 s of the (looping) clip, however long that takes.
+    wanted_s = 2.0
     try:
-        deadline = time.monotonic() + 60
-        started: float | None = None
+        deadline = time.monotonic() + 240
+        on_disk_s = 0.0
         while time.monotonic() < deadline and app.poll() is None:
-            if started is None and out.exists() and out.stat().st_size > 0:
-                started = time.monotonic()
-            if started is not None and time.monotonic() - started > 3.0:
+            on_disk_s = playable_seconds(out)
+            if on_disk_s >= wanted_s:
                 break
-            time.sleep(0.1)
+            time.sleep(0.2)
         assert app.poll() is None, app.communicate()[1][-2000:]
-        assert started is not None, "the recording never started"
+        assert on_disk_s >= wanted_s, f"only {on_disk_s:.2f} s recorded in 240 s"
         app.send_signal(how)
-        _, stderr = app.communicate(timeout=15)
+        _, stderr = app.communicate(timeout=60)
     finally:
         if app.poll() is None:
             app.kill()
-    count, seconds, codec = video_frames(out)
+            app.communicate()
+    times_s, codec = video_frames(out)
     assert codec == "h264"
+    # Nothing that played before the signal is lost.
+    assert span_s(times_s) >= on_disk_s
+    keypoints = keypoint_frames(out.with_suffix(".json"))
     if how == signal.SIGTERM:
         assert app.returncode == 0, stderr[-2000:]
         assert "Traceback" not in stderr
-        assert seconds >= 2.5, (count, seconds)
+        # Finalised: every recorded frame is in the video, at its time.
+        assert_video_matches_keypoints(times_s, keypoints)
+        json.loads(out.with_suffix(".json").read_text())  # and the keypoints file is closed
     else:
-        # Killed outright: everything up to about the last second is there.
-        assert seconds >= 1.5, (count, seconds)
-    assert count >= seconds * 30 * 0.9
+        # Killed outright: the video plays up to its last complete fragment, which holds all but
+        # the last few frames the recorder had taken.
+        assert 0 <= len(keypoints) - len(times_s) <= _MOST_FRAMES_LOST_AT_A_KILL
+        assert_video_matches_keypoints(times_s, keypoints[: len(times_s)])
 
 
 @pytest.fixture
@@ -115,21 +201,21 @@ def test_a_full_disk_stops_the_recording_and_the_view_goes_on(
     problems: list[str] = []
     shown: list[LiveFrame] = []
     worker.problem_recording.connect(problems.append)
-    worker.frame_ready.connect(lambda: shown.append(worker.take_newest()))
+    worker.frame_ready.connect(lambda: take_into(shown, worker))
     out = small_disk / "rec.mp4"
     worker.start_recording(RecordingPaths(out))
     worker.start()
     try:
         qtbot.waitUntil(lambda: bool(problems), timeout=30000)
         frames_at_failure = len(shown)
-        qtbot.waitUntil(lambda: len(shown) > frames_at_failure + 10, timeout=10000)
+        qtbot.waitUntil(lambda: len(shown) > frames_at_failure + 10, timeout=60000)
     finally:
         worker.stop()
         worker.wait()
     assert "rec.mp4" in problems[0] and "\n" not in problems[0]
     assert worker.recording_path is None
-    count, _, codec = video_frames(out)
-    assert codec == "h264" and count > 0
+    times_s, codec = video_frames(out)
+    assert codec == "h264" and len(times_s) > 0
 
 
 def test_an_unwritable_folder_says_so_and_the_view_goes_on(qtbot, model, short_clip) -> None:
@@ -137,13 +223,13 @@ def test_an_unwritable_folder_says_so_and_the_view_goes_on(qtbot, model, short_c
     problems: list[str] = []
     shown: list[LiveFrame] = []
     worker.problem_recording.connect(problems.append)
-    worker.frame_ready.connect(lambda: shown.append(worker.take_newest()))
+    worker.frame_ready.connect(lambda: take_into(shown, worker))
     # /proc refuses new files even to root, unlike a read-only permission bit.
     worker.start_recording(RecordingPaths(Path("/proc/posecam/rec.mp4")))
     worker.start()
     try:
         qtbot.waitUntil(lambda: bool(problems), timeout=30000)
-        qtbot.waitUntil(lambda: len(shown) > 10, timeout=10000)
+        qtbot.waitUntil(lambda: len(shown) > 10, timeout=60000)
     finally:
         worker.stop()
         worker.wait()
