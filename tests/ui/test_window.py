@@ -1,8 +1,13 @@
-"""The window and its worker, offscreen, with a paced video file as the camera."""
+"""The window and its worker, offscreen, with a paced video file as the camera.
+
+The machine may be busy: waits are long, and no test compares with the wall clock or counts
+frames that depend on how fast it runs."""
 
 from __future__ import annotations
 
 import json
+import math
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +29,7 @@ def window(qtbot, tmp_path: Path, model) -> MainWindow:
     window.close()
 
 
-def wait_for_frames(qtbot, window: MainWindow, count: int, timeout_ms: int = 20000) -> LiveFrame:
+def wait_for_frames(qtbot, window: MainWindow, count: int, timeout_ms: int = 120000) -> LiveFrame:
     seen: list[LiveFrame] = []
     window.view.painted.connect(lambda frame, _: seen.append(frame))
     qtbot.waitUntil(lambda: len(seen) >= count, timeout=timeout_ms)
@@ -50,19 +55,24 @@ def test_changing_the_left_arm_colour_changes_its_pixels(qtbot, window, short_cl
     window.panel.set_bone_color(BodyPart.LEFT_ARM, green)
     assert window.settings.style.bone_colors[BodyPart.LEFT_ARM] == green
 
+    green_frames: list[LiveFrame] = []
+
     def left_arm_is_green() -> bool:
         frame = window.view.frame
         if frame is None or frame.result.people == ():
             return False
         if frame.result.index <= changed_at:
             return False
-        return _bone_midpoint_color(frame, BodyPart.LEFT_ARM, window) == green
+        if _bone_midpoint_color(frame, BodyPart.LEFT_ARM, window) != green:
+            return False
+        green_frames.append(frame)
+        return True
 
     changed_at = window.view.frame.result.index if window.view.frame else -1
-    qtbot.waitUntil(left_arm_is_green, timeout=10000)
-    # The other arm keeps the default white.
-    frame = window.view.frame
-    assert _bone_midpoint_color(frame, BodyPart.RIGHT_ARM, window) in ((255, 255, 255), None)
+    qtbot.waitUntil(left_arm_is_green, timeout=60000)
+    # In the same frame the other arm (its upper arm is always seen in this clip) keeps the
+    # default white.
+    assert _bone_midpoint_color(green_frames[-1], BodyPart.RIGHT_ARM, window) == (255, 255, 255)
 
 
 def _bone_midpoint_color(frame: LiveFrame, part: BodyPart, window) -> tuple[int, int, int] | None:
@@ -79,27 +89,45 @@ def _bone_midpoint_color(frame: LiveFrame, part: BodyPart, window) -> tuple[int,
     return None
 
 
-def test_worker_stops_and_joins_within_a_second(qtbot, model, short_clip) -> None:
+def test_worker_stops_at_the_next_frame_and_joins(qtbot, model, short_clip, monkeypatch) -> None:
+    """stop() is honoured between frames, not when the (endless) source ends: at most the frame
+    being processed when it was called is finished after it. Counted in frames, not seconds."""
+    import desktop_app.ui.worker as worker_module
+
+    stop_called = threading.Event()
+    finished_after_stop: list[int] = []
+    to_qimage = worker_module.rgb_to_qimage
+
+    def counting_to_qimage(rgb):
+        # Called once for each frame the worker finishes, on the worker's thread.
+        if stop_called.is_set():
+            finished_after_stop.append(1)
+        return to_qimage(rgb)
+
+    monkeypatch.setattr(worker_module, "rgb_to_qimage", counting_to_qimage)
     worker = PoseWorker(
         lambda: PacedSource(VideoFileSource(short_clip)), Settings(loop_video=True), model
     )
     frames: list[LiveFrame] = []
-    worker.frame_ready.connect(lambda: frames.append(worker.take_newest()))
+    ended: list[bool] = []
+    worker.source_ended.connect(lambda: ended.append(True))
+    worker.frame_ready.connect(
+        lambda: frames.append(frame) if (frame := worker.take_newest()) is not None else None
+    )
     worker.start()
-    qtbot.waitUntil(lambda: len(frames) >= 3, timeout=20000)
-    import time
-
-    started = time.monotonic()
+    qtbot.waitUntil(lambda: len(frames) >= 3, timeout=120000)
     worker.stop()
-    assert worker.wait(1000)
-    assert time.monotonic() - started < 1.0
-    assert all(f is None or f.image.width() == 640 for f in frames)
+    stop_called.set()  # after stop(): a frame finished in between counts as before, never after
+    assert worker.wait(60000)
+    assert len(finished_after_stop) <= 1, finished_after_stop
+    assert not ended
+    assert all(f.image.width() == 640 for f in frames)
 
 
 def test_a_missing_file_is_reported_in_words(qtbot, window, tmp_path) -> None:
     missing = tmp_path / "nowhere.mp4"
     window.open_source_text(str(missing))
-    qtbot.waitUntil(lambda: window.last_problem is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.last_problem is not None, timeout=60000)
     assert "nowhere.mp4" in window.last_problem
     assert window.stack.currentWidget() is window.message_page
     assert "\n" not in window.last_problem
@@ -134,43 +162,69 @@ def test_settings_are_saved_when_the_window_closes(qtbot, tmp_path, model) -> No
 
 
 def test_recording_from_the_window_gives_a_playable_h264_file(qtbot, window, short_clip, tmp_path):
-    from desktop_app.media.sources import VideoFileSource
+    from dataclasses import replace
 
+    import av
+
+    from tests.ui.test_recording import assert_video_matches_keypoints, keypoint_frames
+
+    window.settings = replace(window.settings, record_keypoints="json")
     window.open_source_text(str(short_clip))
     wait_for_frames(qtbot, window, 1)
     out = tmp_path / "rec.mp4"
     states: list[object] = []
     window.worker.recording_changed.connect(states.append)
+    painted: list[LiveFrame] = []
+    window.view.painted.connect(lambda frame, _: painted.append(frame))
     window.start_recording(out)
-    qtbot.waitUntil(lambda: states[:1] == [out], timeout=10000)
+    qtbot.waitUntil(lambda: states[:1] == [out], timeout=60000)
     assert window.recording_label.text().endswith("rec.mp4")
     wait_for_frames(qtbot, window, 15)
     window.record_action.setChecked(False)  # as Ctrl+R does
-    qtbot.waitUntil(lambda: states[-1:] == [None], timeout=10000)
+    qtbot.waitUntil(lambda: states[-1:] == [None], timeout=60000)
     with VideoFileSource(out) as recorded:
-        frames = list(recorded)
         assert recorded.size == (640, 480)
-    assert len(frames) >= 10
-    import av
-
     with av.open(str(out)) as container:
-        assert container.streams.video[0].codec_context.name == "h264"
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        times_s = [f.time for f in container.decode(stream)]
+    # The frames shown with the REC status were handed to the recorder: each is in the file
+    # unless the recorder said it dropped it. (How many there are depends on the machine.)
+    recorded_frames = [f for f in painted if f.recording is not None]
+    assert recorded_frames
+    keypoints = keypoint_frames(out.with_suffix(".json"))
+    in_file = {frame for frame, _ in keypoints}
+    missing = {f.result.index for f in recorded_frames} - in_file
+    assert len(missing) <= recorded_frames[-1].recording.dropped_frames, missing
+    # The video holds the same frames as the keypoints, at their times.
+    assert_video_matches_keypoints(times_s, keypoints)
 
 
 def test_exercise_counting_and_angles_in_the_window(qtbot, window, short_clip) -> None:
     from dataclasses import replace
 
+    from desktop_app.core.reps import EXERCISES
+
     window.open_source_text(str(short_clip))
     wait_for_frames(qtbot, window, 2)
-    window.panel.set_settings(replace(window.settings, exercise="curl", show_angles=True))
-    qtbot.waitUntil(lambda: window.view.frame is not None and bool(window.view.frame.reps),
-                    timeout=10000)  # fmt: skip
-    count, stage, _ = window.view.frame.reps[0]
-    assert count == 0 and stage in ("unknown", "up", "down")
-    assert window.view.exercise_label == "Curls"
-    assert window.panel.angle_plot.exercise is not None
+    # Push-ups follow the elbows, which stay bent well below the 100 degree "down" threshold all
+    # through the clip (between 35 and 75 degrees, or not seen): the count must settle "down"
+    # and never count a repetition. (Curls would not do: the elbows hover around their 70
+    # degree threshold, so the stage would depend on which frames a busy machine processed.)
+    window.panel.set_settings(replace(window.settings, exercise="pushup", show_angles=True))
+
+    def settled_down() -> bool:
+        frame = window.view.frame
+        return frame is not None and bool(frame.reps) and frame.reps[0][1] == "down"
+
+    qtbot.waitUntil(settled_down, timeout=60000)
+    count, stage, angle_deg = window.view.frame.reps[0]
+    assert count == 0 and stage == "down"
+    assert math.isnan(angle_deg) or angle_deg <= EXERCISES["pushup"].down_deg, angle_deg
+    assert window.view.exercise_label == "Push-ups"
+    assert window.panel.angle_plot.exercise == EXERCISES["pushup"]
     window.reset_reps()
     assert window.panel.angle_plot._points == type(window.panel.angle_plot._points)()
     window.panel.set_settings(replace(window.settings, exercise=""))
     qtbot.waitUntil(lambda: window.view.frame is not None and window.view.frame.reps is None,
-                    timeout=10000)  # fmt: skip
+                    timeout=60000)  # fmt: skip
