@@ -37,7 +37,7 @@ def test_the_window_draws_a_skeleton_on_a_real_display(x_display, short_clip, tm
     shot = tmp_path / "window.png"
     try:
         red_pixels = 0
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a wait, however busy the machine
         while time.monotonic() < deadline and app.poll() is None:
             time.sleep(1.0)
             red_pixels = xvfb.red_joint_pixels(xvfb.screenshot(x_display, shot))
@@ -49,10 +49,11 @@ def test_the_window_draws_a_skeleton_on_a_real_display(x_display, short_clip, tm
         if app.poll() is None:
             app.send_signal(signal.SIGTERM)
         try:
-            _, stderr = app.communicate(timeout=10)
+            # Long enough for a busy machine: this is "it closes", not "it closes fast".
+            _, stderr = app.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             app.kill()
-            pytest.fail("the window did not close within 10 s of SIGTERM")
+            pytest.fail("the window did not close on SIGTERM (waited 60 s)")
     keep = os.environ.get("POSECAM_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
