@@ -32,27 +32,26 @@ def _with_visibility(positions: np.ndarray, visibility: np.ndarray) -> np.ndarra
 class KalmanSettings:
     """Tuning of the Kalman landmark filter. Sizes are fractions of the person's size (the
     larger side of the box around their landmarks, in pixels), so a near and a far person are
-    smoothed alike."""
+    smoothed alike. Accelerations are white-noise spectral densities: the standard deviation
+    of the random acceleration, in person-sizes per second squared per square-root second."""
 
     #: Standard deviation of a fully visible landmark's measurement noise, as a fraction of
-    #: the person's size (0.03 of a 500 px tall person is 15 px). Larger smooths harder.
-    measurement_noise: float = 0.03
-    #: Random acceleration a still landmark is allowed relative to the body, as a fraction of
-    #: the person's size per second squared per square-root second (the white-noise
-    #: acceleration's spectral density is this times size, squared). Smaller holds a still
-    #: person's posture steadier.
-    still_acceleration: float = 0.05
-    #: The same for the body as a whole (the middle of the shoulders). Larger follows a
-    #: person who walks or sways with less lag and steadies them less.
-    body_acceleration: float = 1.0
-    #: How far the allowed acceleration may rise above its still value when the model's
-    #: measurements disagree with the prediction (a limb starts to move), as a factor.
-    max_motion_boost: float = 100.0
-    #: Time over which a raised acceleration falls back to its still value, in seconds.
-    motion_memory_s: float = 0.25
-    #: Normalised innovation (chi-square, 2 degrees of freedom) above which motion is assumed;
-    #: the process noise is raised by the factor the innovation exceeds it by.
-    motion_gate: float = 2.0
+    #: the person's size (0.005 of a 500 px tall person is 2.5 px): about MediaPipe's own.
+    #: It is what the motion test compares surprises with, so keep it near the truth.
+    measurement_noise: float = 0.005
+    #: Random drift of a landmark held still relative to the body (the "still" model, a random
+    #: walk), in person-sizes per square-root second. Smaller holds a still posture steadier.
+    still_drift: float = 0.008
+    #: Random acceleration of a landmark that moves on its own (the "moving" model, constant
+    #: velocity), in person-sizes per second squared per square-root second. Larger follows
+    #: turns of a movement sooner and smooths a moving limb less.
+    moving_acceleration: float = 3.0
+    #: The same two for the body as a whole (the middle of the shoulders).
+    body_still_drift: float = 0.01
+    body_moving_acceleration: float = 3.0
+    #: Mean time a landmark stays in one model before switching, in seconds: sets the prior
+    #: chance of a switch between two frames (about dt / this).
+    mode_dwell_s: float = 1.0
     #: A landmark that jumps further than this, as a fraction of the person's size, in one
     #: frame is taken as a new start, not smoothed towards (no rubber-band skeleton).
     jump_reset: float = 0.5
@@ -60,39 +59,49 @@ class KalmanSettings:
     min_visibility: float = 0.05
 
 
-class AdaptiveKalman:
-    """Constant-velocity Kalman filters for N points in D dimensions, with motion-adaptive
-    process noise (the engine of KalmanLandmarkFilter; see its docstring for the model).
+class TwoModeKalman:
+    """Kalman filters for N points in D dimensions, each point run as an interacting multiple
+    model (IMM) of a "still" filter (a random walk: the point stays put, give or take a slow
+    drift) and a "moving" one (constant velocity); the engine of KalmanLandmarkFilter, whose
+    docstring says why.
 
-    The arithmetic is filterpy's KalmanFilter predict/update for a 2-state model, written out
-    element-wise so that all coordinates update in a few numpy operations (33 filterpy
-    objects would cost about 2 ms per person per frame); a test checks it step for step
-    against filterpy's KalmanFilter.
+    Both are filterpy's KalmanFilter predict/update for a 2-state (position, velocity) model
+    per coordinate, written out element-wise so that all coordinates update in a few numpy
+    operations (33 x 2 filterpy objects would cost several ms per person per frame); a test
+    checks the moving model step for step against filterpy's KalmanFilter. The IMM mixing is
+    Blom and Bar-Shalom's: mix the two estimates by the chance of having switched, predict and
+    update each, reweigh each by how well it predicted the measurement (x and y; MediaPipe's
+    depth is too noisy to judge motion by), and output the weighted mean.
     """
 
     def __init__(
         self,
         points: int,
         measurement_noise: float,
-        still_acceleration: float,
+        accelerations: tuple[float, float],
         settings: KalmanSettings,
         dims: int = 3,
     ) -> None:
         self.settings = settings
         self.measurement_noise = measurement_noise
-        self.still_acceleration = still_acceleration
+        #: Noise of each model relative to the person's size: the still model's drift
+        #: (sizes per sqrt(s)) and the moving model's acceleration (sizes per s^2 per sqrt(s)).
+        self.accelerations = np.array(accelerations, float)
         self._time_s: float | None = None
-        self.position = np.zeros((points, dims))
-        self.velocity = np.zeros((points, dims))
-        # Covariance of (position, velocity) per coordinate: [[p00, p01], [p01, p11]].
-        self.p00 = np.zeros((points, dims))
-        self.p01 = np.zeros((points, dims))
-        self.p11 = np.zeros((points, dims))
-        self.motion_boost = np.ones(points)
+        shape = (2, points, dims)  # model, point, coordinate
+        self.x = np.zeros(shape)
+        self.v = np.zeros(shape)
+        self.p00 = np.zeros(shape)
+        self.p01 = np.zeros(shape)
+        self.p11 = np.zeros(shape)
+        #: Chance of each model per point, (2, points): starts mostly still.
+        self.mode = np.zeros((2, points))
         noise_factor = np.ones(dims)
         if dims == 3:
             noise_factor[2] = _Z_NOISE_FACTOR
         self._noise_factor = noise_factor
+        self.position = np.zeros((points, dims))
+        self.velocity = np.zeros((points, dims))
 
     @property
     def started(self) -> bool:
@@ -101,20 +110,55 @@ class AdaptiveKalman:
     def reset(self) -> None:
         self._time_s = None
 
-    def _start(self, measured: np.ndarray, size_px: float, rows: np.ndarray) -> None:
-        self.position[rows] = measured[rows]
-        self.velocity[rows] = 0.0
-        self.p00[rows] = (self.measurement_noise * size_px) ** 2
-        self.p01[rows] = 0.0
-        # Unknown initial velocity: allow about one person-size per second.
-        self.p11[rows] = size_px**2
-        self.motion_boost[rows] = 1.0
+    @property
+    def moving_chance(self) -> np.ndarray:
+        """Per point, the filter's belief (0-1) that the point is moving on its own."""
+        return self.mode[1]
 
-    def _add_process_noise(self, dt: float, q: np.ndarray) -> None:
-        unit = Q_continuous_white_noise(dim=2, dt=dt, spectral_density=1.0)
-        self.p00 += q * unit[0, 0]
-        self.p01 += q * unit[0, 1]
-        self.p11 += q * unit[1, 1]
+    def _start(self, measured: np.ndarray, size_px: float, rows: np.ndarray) -> None:
+        self.x[:, rows] = measured[rows]
+        self.v[:, rows] = 0.0
+        self.p00[:, rows] = (self.measurement_noise * size_px) ** 2
+        self.p01[:, rows] = 0.0
+        # Unknown initial velocity: allow about one person-size per second.
+        self.p11[:, rows] = size_px**2
+        self.mode[0, rows] = 0.9
+        self.mode[1, rows] = 0.1
+
+    def _combine(self) -> np.ndarray:
+        w = self.mode[:, :, None]
+        self.position = (w * self.x).sum(axis=0)
+        self.velocity = (w * self.v).sum(axis=0)
+        return self.position
+
+    def _mix(self, dt: float) -> None:
+        switch = min(dt / self.settings.mode_dwell_s, 0.5)
+        stay = 1.0 - switch
+        # predicted[j] = chance of being in model j after the transition.
+        predicted = np.stack(
+            [
+                stay * self.mode[0] + switch * self.mode[1],
+                switch * self.mode[0] + stay * self.mode[1],
+            ]
+        )
+        predicted = np.maximum(predicted, 1e-12)
+        for j in range(2):
+            # Weight of model i's estimate in model j's starting point.
+            w = np.stack(
+                [(stay if i == j else switch) * self.mode[i] / predicted[j] for i in range(2)]
+            )[:, :, None]
+            x0 = (w * self.x).sum(axis=0)
+            v0 = (w * self.v).sum(axis=0)
+            dx, dv = self.x - x0, self.v - v0
+            p00 = (w * (self.p00 + dx * dx)).sum(axis=0)
+            p01 = (w * (self.p01 + dx * dv)).sum(axis=0)
+            p11 = (w * (self.p11 + dv * dv)).sum(axis=0)
+            if j == 0:
+                mixed = (x0, v0, p00, p01, p11)
+            else:
+                self.x[1], self.v[1], self.p00[1], self.p01[1], self.p11[1] = x0, v0, p00, p01, p11
+        self.x[0], self.v[0], self.p00[0], self.p01[0], self.p11[0] = mixed
+        self.mode = predicted
 
     def step(
         self,
@@ -131,50 +175,53 @@ class AdaptiveKalman:
                 raise ValueError("the first step needs a measurement")
             self._start(measured, size_px, np.arange(len(measured)))
             self._time_s = time_s
-            return self.position
+            return self._combine()
         dt = max(time_s - self._time_s, 1e-4)
         self._time_s = time_s
-        base_q = (self.still_acceleration * size_px) ** 2
-        self.motion_boost = 1.0 + (self.motion_boost - 1.0) * math.exp(-dt / s.motion_memory_s)
-        # Predict.
-        self.position += self.velocity * dt
-        p01, p11 = self.p01, self.p11
-        self.p00 = self.p00 + 2.0 * dt * p01 + dt * dt * p11
-        self.p01 = p01 + dt * p11
-        self._add_process_noise(dt, (base_q * self.motion_boost)[:, None])
+        self._mix(dt)
+        # Predict. Still model: a random walk (the landmark stays where it is, give or take
+        # its drift), so any sustained motion surprises it. Moving model: constant velocity.
+        still, moving = self.accelerations * size_px
+        unit = Q_continuous_white_noise(dim=2, dt=dt, spectral_density=moving**2)
+        x, v, p00, p01, p11 = self.x, self.v, self.p00, self.p01, self.p11
+        x[1] += v[1] * dt
+        p00[1] += 2.0 * dt * p01[1] + dt * dt * p11[1] + unit[0, 0]
+        p01[1] += dt * p11[1] + unit[0, 1]
+        p11[1] += unit[1, 1]
+        v[0] = 0.0
+        p00[0] += still**2 * dt
+        p01[0] = 0.0
+        p11[0] = 0.0
         if measured is None:
-            return self.position
+            return self._combine()
 
         vis = np.ones(len(measured)) if visibility is None else visibility
         vis = np.clip(vis, s.min_visibility, 1.0)
         r = ((self.measurement_noise * size_px / vis)[:, None] * self._noise_factor) ** 2
-        innovation = measured - self.position
-        jump = np.hypot(innovation[:, 0], innovation[:, 1]) > s.jump_reset * size_px
-        if jump.any():
-            self._start(measured, size_px, np.flatnonzero(jump))
-            innovation[jump] = 0.0
-        # Motion test on x and y: normalised innovation squared, 2 degrees of freedom.
-        nis = (innovation[:, :2] ** 2 / (self.p00 + r)[:, :2]).sum(axis=1)
-        wanted = np.clip(nis / s.motion_gate, 1.0, s.max_motion_boost)
-        rising = wanted > self.motion_boost
-        if rising.any():
-            # Widen this step's prediction by the extra process noise before updating, so
-            # the frame in which motion starts is already followed.
-            extra = np.zeros(len(measured))
-            extra[rising] = base_q * (wanted[rising] - self.motion_boost[rising])
-            self._add_process_noise(dt, extra[:, None])
-            self.motion_boost[rising] = wanted[rising]
-        # Update.
-        spread = self.p00 + r
+        innovation = measured[None] - self.x
+        combined = (self.mode[:, :, None] * self.x).sum(axis=0)
+        gap = measured[:, :2] - combined[:, :2]
+        jump = np.hypot(gap[:, 0], gap[:, 1]) > s.jump_reset * size_px
+        spread = self.p00 + r[None]
+        # Log-likelihood of each model's prediction on x and y.
+        log_like = -0.5 * (
+            innovation[..., :2] ** 2 / spread[..., :2] + np.log(spread[..., :2])
+        ).sum(axis=2)
+        log_like -= log_like.max(axis=0, keepdims=True)
+        weight = self.mode * np.exp(log_like)
+        self.mode = weight / weight.sum(axis=0, keepdims=True)
+        # Update each model.
         gain_position = self.p00 / spread
         gain_velocity = self.p01 / spread
-        self.position += gain_position * innovation
-        self.velocity += gain_velocity * innovation
+        self.x += gain_position * innovation
+        self.v += gain_velocity * innovation
         p00, p01 = self.p00, self.p01
         self.p00 = (1.0 - gain_position) * p00
         self.p01 = (1.0 - gain_position) * p01
         self.p11 = self.p11 - gain_velocity * p01
-        return self.position
+        if jump.any():
+            self._start(measured, size_px, np.flatnonzero(jump))
+        return self._combine()
 
     def predicted(self, time_s: float) -> np.ndarray:
         dt = 0.0 if self._time_s is None else max(time_s - self._time_s, 0.0)
@@ -193,23 +240,26 @@ class KalmanLandmarkFilter:
     """Kalman smoothing of a person's landmarks as body motion plus posture.
 
     The person's anchor (the middle of the shoulders) and each landmark's offset from it
-    get constant-velocity Kalman filters of their own, stepped with the real time between
-    frames; the output is filtered anchor plus filtered offset.
+    get filters of their own (TwoModeKalman), stepped with the real time between frames; the
+    output is filtered anchor plus filtered offset.
 
     Why split: when a person walks, sways or steps sideways, every landmark moves together.
     The anchor averages two landmarks, so its noise is smaller and its motion test reacts to a
-    small move at once; the offsets then stay still during such motion and can be
-    smoothed hard without dragging the skeleton behind the body. A limb moving on its own
-    shows up in its offsets, whose own motion test raises their process noise in turn.
+    small move at once; the offsets then stay still during such motion and can be smoothed
+    hard without dragging the skeleton behind the body. A limb moving on its own shows up in
+    its offsets.
 
-    Why innovation-based adaptation: a still person wants a tiny process noise (their
-    landmarks should not wander), a moving one a large one. The innovation (the
-    measurement's surprise against the prediction, normalised by its expected spread) tells
-    which at once: above the gate, the process noise is raised in proportion and the
-    prediction's uncertainty widened before the update, so the frame in which motion starts
-    is followed rather than lagged; the raise decays over `motion_memory_s`. An interacting
-    multiple model would do the same with two fixed models at twice the cost, and a
-    speed-dependent noise reacts only after the velocity estimate has caught up.
+    Why two models per landmark (an IMM) rather than one filter whose noise adapts: the first
+    version raised one filter's process noise in proportion to its surprise. On real footage
+    that left fast limbs behind (a wrist 166 px off on a 60 fps clip): a surprise of a few
+    sigma bought only a few times the noise, far from the hundreds a swinging arm needs. A
+    One Euro style cut-off reacts only once its speed estimate has caught up. The IMM asks,
+    every frame and for every landmark, which of two honest models explains the measurement:
+    "held still" (a random walk with a slow drift, which smooths hard) or "moving" (constant
+    velocity, which follows). A limb that starts to swing is unlikely under "still" within a
+    frame or two, so "moving" takes over and the skeleton stays on it; a still limb is
+    explained by "still" and held steady. benchmarks/trust.py measures both on real clips
+    against a lag-free reference. Cost: about twice one filter, well under a millisecond.
 
     Measurement noise grows as visibility falls and scales with the person's size.
     """
@@ -217,11 +267,14 @@ class KalmanLandmarkFilter:
     def __init__(self, settings: KalmanSettings | None = None) -> None:
         self.settings = s = settings or KalmanSettings()
         # The anchor's measurement averages two landmarks: 1/sqrt(2) of the noise of one.
-        self.anchor = AdaptiveKalman(
-            1, s.measurement_noise / math.sqrt(2.0), s.body_acceleration, s, dims=3
+        self.anchor = TwoModeKalman(
+            1,
+            s.measurement_noise * 2.0,
+            (s.body_still_drift, s.body_moving_acceleration),
+            s,
         )
-        self.offsets = AdaptiveKalman(
-            NUM_LANDMARKS, s.measurement_noise, s.still_acceleration, s, dims=3
+        self.offsets = TwoModeKalman(
+            NUM_LANDMARKS, s.measurement_noise, (s.still_drift, s.moving_acceleration), s
         )
         self.visibility = np.zeros(NUM_LANDMARKS)
 

@@ -8,7 +8,6 @@ from 0 (off: MediaPipe's output as it is) to 1 (steadiest); 0.5 is the default.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Protocol
 
 from desktop_app.core.filters import (
@@ -19,7 +18,12 @@ from desktop_app.core.filters import (
     PassThroughFilter,
 )
 from desktop_app.core.pose import PersonPose
-from desktop_app.core.tracking import PersonTracker, TrackedPerson, TrackingSettings
+from desktop_app.core.tracking import (
+    RAW_TRACKING,
+    PersonTracker,
+    TrackedPerson,
+    TrackingSettings,
+)
 
 SMOOTHING_CHOICES = ("kalman", "oneeuro", "none")
 DEFAULT_SMOOTHING = "kalman"
@@ -44,23 +48,20 @@ def _log_lerp(at_zero: float, at_one: float, strength: float) -> float:
     return math.exp(math.log(at_zero) + (math.log(at_one) - math.log(at_zero)) * strength)
 
 
-# Body acceleration (see KalmanSettings) when MediaPipe has already smoothed the landmarks.
-_BODY_ACCELERATION_AFTER_MODEL_FILTER = 7.0
+def kalman_settings(strength: float) -> KalmanSettings:
+    """Kalman tuning for a strength in (0, 1]: stronger lets a still landmark drift less, so
+    a still pose is held steadier (0.5 gives the defaults of KalmanSettings). How quickly a
+    moving limb is followed does not depend on it: the moving model takes over whenever a
+    landmark moves, at any strength.
 
-
-def kalman_settings(strength: float, model_smooths: bool = False) -> KalmanSettings:
-    """Kalman tuning for a strength in (0, 1]: stronger trusts each measurement less (0.5
-    gives the default measurement noise, 3 % of the person's size).
-
-    `model_smooths`: MediaPipe has already run its own One Euro filter on the landmarks (it
-    does with `num_poses=1`). Its output then follows body motion late and catches up in
-    jumps; a second low-pass on the body as a whole would add its lag to MediaPipe's, so the
-    body is followed closely and only the posture is smoothed hard.
+    Tuned with benchmarks/trust.py on real footage against a lag-free reference; the same
+    values serve `--num-poses 1` (MediaPipe has already smoothed) and 2 or more (it has not):
+    the filter's motion test judges each landmark by what it sees, not by who smoothed it.
     """
-    settings = KalmanSettings(measurement_noise=_log_lerp(0.003, 0.3, strength))
-    if model_smooths:
-        settings = replace(settings, body_acceleration=_BODY_ACCELERATION_AFTER_MODEL_FILTER)
-    return settings
+    return KalmanSettings(
+        still_drift=_log_lerp(0.4, 0.00016, strength),
+        body_still_drift=_log_lerp(0.5, 0.0002, strength),
+    )
 
 
 def one_euro_settings(strength: float) -> OneEuroSettings:
@@ -85,13 +86,10 @@ def make_smoother(
         raise ValueError(f"strength must be between 0 and 1, not {strength}")
     tracking = TrackingSettings(max_people=max_people)
     if name == "none" or strength == 0.0:
-        # Raw output: no coasting either, so what is drawn is exactly what the model said.
-        return PersonTracker(
-            "none", PassThroughFilter, TrackingSettings(max_coast_s=0.0, max_people=max_people)
-        )
+        return PersonTracker("none", PassThroughFilter, RAW_TRACKING.with_people(max_people))
     if name == "kalman":
         # MediaPipe filters its own output only when it looks for one person.
-        kalman = settings or kalman_settings(strength, model_smooths=max_people == 1)
+        kalman = settings or kalman_settings(strength)
         if not isinstance(kalman, KalmanSettings):
             raise TypeError("kalman smoothing needs KalmanSettings")
         return PersonTracker("kalman", lambda: KalmanLandmarkFilter(kalman), tracking)

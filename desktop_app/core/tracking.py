@@ -2,25 +2,54 @@
 
 Detections are matched to tracks by the Hungarian method on the mean distance between a
 track's predicted landmarks and a detection's, measured in person-sizes so that the gate
-means the same for near and far people. Unmatched tracks coast (their filter predicts) for a
-bounded time, then are dropped; a detection nobody claims starts a new track with the lowest
-free id, so a lone person keeps id 0 even after leaving and coming back.
+means the same for near and far people. Before that, what the model says is checked:
+
+* two detections on one body (most of their landmarks on top of each other) become one, the
+  more confident; the pose model with `num_poses >= 2` sometimes finds one person twice;
+* a detection whose limbs are far longer or shorter than its track's own history (parts of
+  two people in one skeleton, a limb snapped onto the background) is not taken for that
+  track; if the track keeps seeing such shapes, it restarts. Only limb lengths relative to the
+  body are judged, never orientation: a flip or a handstand keeps its limb lengths;
+* a person whose left and right limbs the model swapped for a few frames is swapped back when
+  the swapped assignment fits the track's prediction far better.
+
+A track nobody continued is not drawn as if seen: it stays where it was last seen, fading out
+over `fade_s`, and may be picked up again until `max_coast_s`. A detection nobody claims starts
+a new track with the lowest free id, so a lone person keeps id 0 even after leaving and coming
+back. Time going backwards or jumping ahead (a loop, a seek, a new source) restarts all tracks.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from desktop_app.core.pose import PersonPose
+from desktop_app.core.skeleton import LANDMARK_INDEX, LANDMARK_NAMES
 
 # Visibility above which a landmark counts when measuring a person's size and position.
 _SEEN = 0.5
+
+#: Each landmark's mirror image: left <-> right (the nose and others map to themselves).
+MIRROR = np.array(
+    [
+        LANDMARK_INDEX.get(
+            name.replace("left", "@").replace("right", "left").replace("@", "right"), i
+        )
+        for i, name in enumerate(LANDMARK_NAMES)
+    ]
+)
+#: Bones whose lengths, relative to the person's size, make a skeleton's shape: upper arms,
+#: forearms, thighs, shins, and the two sides of the trunk.
+SHAPE_BONES = np.array(
+    [(11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27), (24, 26), (26, 28),
+     (11, 23), (12, 24)]
+)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,8 +64,15 @@ class TrackedPerson:
     raw_landmarks_px: np.ndarray
     #: (33, 3) world landmarks in metres, as the model gave them last.
     world_m: np.ndarray
-    #: True when the person was not detected in this frame and is shown where predicted.
+    #: True when the person was not detected in this frame (shown where last seen, fading).
     coasting: bool = False
+    #: How strongly to draw the person, 0-1: 1 when seen, fading while coasting.
+    opacity: float = 1.0
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the person appears in the picture at all."""
+        return self.opacity > 0.0
 
 
 class LandmarkFilter(Protocol):
@@ -56,13 +92,44 @@ class LandmarkFilter(Protocol):
 class TrackingSettings:
     """How people are followed from frame to frame."""
 
-    #: How long a person who is no longer detected is still shown (predicted), in seconds.
-    max_coast_s: float = 0.3
+    #: How long a person who is no longer detected may still be picked up again, in seconds.
+    max_coast_s: float = 0.5
+    #: How long a person who is no longer detected fades out where last seen, in seconds.
+    fade_s: float = 0.15
     #: Largest mean landmark distance, as a fraction of the person's size, for a detection
     #: to continue a track rather than start a new one.
     match_distance: float = 0.6
     #: At most this many people are tracked at once (the pose model's `num_poses`).
     max_people: int = 1
+    #: Two detections are one person when at least half their commonly seen landmarks lie
+    #: within this fraction of the person's size of each other.
+    duplicate_distance: float = 0.12
+    #: A limb more than this factor longer than its track's usual length, relative to the
+    #: person's size, makes the detection implausible for that track.
+    shape_tolerance: float = 2.0
+    #: After this many implausible detections in a row the track restarts with the new shape.
+    implausible_restart: int = 3
+    #: The swapped left/right assignment is taken when its distance to the prediction is
+    #: below this fraction of the unswapped one.
+    swap_ratio: float = 0.5
+    #: A gap between frames longer than this, in seconds, or time going backwards, restarts
+    #: all tracks (a seek, a loop, a new source).
+    max_gap_s: float = 1.0
+
+    def with_people(self, max_people: int) -> TrackingSettings:
+        return replace(self, max_people=max_people)
+
+
+#: Ids only, for `--smoothing none`: what is drawn is exactly what the model said (no
+#: coasting, no merging, no shape checks, no left/right correction).
+RAW_TRACKING = TrackingSettings(
+    max_coast_s=0.0,
+    fade_s=0.0,
+    duplicate_distance=0.0,
+    shape_tolerance=math.inf,
+    implausible_restart=1,
+    swap_ratio=0.0,
+)
 
 
 def person_size_px(landmarks: np.ndarray) -> float:
@@ -73,6 +140,45 @@ def person_size_px(landmarks: np.ndarray) -> float:
     return float(max(span.max(), 1.0))
 
 
+def bone_lengths(landmarks: np.ndarray, size_px: float) -> np.ndarray:
+    """Lengths of SHAPE_BONES relative to `size_px`, NaN where an end is not seen."""
+    a, b = landmarks[SHAPE_BONES[:, 0]], landmarks[SHAPE_BONES[:, 1]]
+    lengths = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]) / size_px
+    seen = (a[:, 3] >= _SEEN) & (b[:, 3] >= _SEEN)
+    return np.where(seen, lengths, np.nan)
+
+
+def confidence(person: PersonPose) -> float:
+    """Mean visibility of a detection's landmarks: how sure the model is of it."""
+    return float(np.mean(person.landmarks_px[:, 3]))
+
+
+def drop_duplicates(people: list[PersonPose], distance: float) -> list[PersonPose]:
+    """The detections with every second detection of one body removed (the more confident
+    one is kept). `distance` is a fraction of the larger person's size."""
+    ordered = sorted(people, key=confidence, reverse=True)
+    kept: list[PersonPose] = []
+    for person in ordered:
+        if not any(_same_body(person, other, distance) for other in kept):
+            kept.append(person)
+    return kept
+
+
+def _same_body(a: PersonPose, b: PersonPose, distance: float) -> bool:
+    la, lb = a.landmarks_px, b.landmarks_px
+    both = (la[:, 3] >= _SEEN) & (lb[:, 3] >= _SEEN)
+    if both.sum() < 4:
+        both = np.ones(len(la), bool)
+    size = max(person_size_px(la), person_size_px(lb))
+    close = np.hypot(*(la[both, :2] - lb[both, :2]).T) <= distance * size
+    return bool(close.mean() >= 0.5)
+
+
+# Frames of bone lengths a track remembers, and how many a bone needs before it is judged.
+_BONE_HISTORY = 300
+_BONE_SAMPLES = 30
+
+
 @dataclass
 class _Track:
     id: int
@@ -81,6 +187,10 @@ class _Track:
     last_seen_s: float
     raw: np.ndarray
     world_m: np.ndarray
+    shown: np.ndarray
+    #: Recent bone lengths relative to size, one row per frame (NaN where not seen).
+    bone_history: list[np.ndarray] = field(default_factory=list)
+    implausible_in_row: int = 0
 
 
 class PersonTracker:
@@ -96,18 +206,25 @@ class PersonTracker:
         self.make_filter = make_filter
         self.settings = settings or TrackingSettings()
         self._tracks: list[_Track] = []
+        self._last_time_s: float | None = None
 
     def reset(self) -> None:
         self._tracks = []
+        self._last_time_s = None
 
     def update(self, people: list[PersonPose], time_ms: float) -> list[TrackedPerson]:
         time_s = time_ms / 1000.0
         s = self.settings
-        matches = self._match(people, time_s)
+        if self._last_time_s is not None and not 0 < time_s - self._last_time_s <= s.max_gap_s:
+            self._tracks = []
+        self._last_time_s = time_s
+        people = drop_duplicates(people, s.duplicate_distance)
+        people = [self._unswapped(p, time_s) for p in people]
+        matches, rejected = self._match(people, time_s)
         matched_tracks = {t for t, _ in matches}
-        matched_people = {p for _, p in matches}
-        # Tracks nobody continued coast until max_coast_s; beyond max_people the stalest go
-        # first, so a lone person who jumps is not shown twice.
+        matched_people = {p for _, p in matches} | rejected
+        # Tracks nobody continued fade, and may be picked up until max_coast_s; beyond
+        # max_people the stalest go first, so a lone person who jumps is not shown twice.
         coasting = [
             t
             for i, t in enumerate(self._tracks)
@@ -125,64 +242,124 @@ class PersonTracker:
             out.append(self._measure(track, people[pi], time_s))
             tracks.append(track)
         for track in keep_coasting:
-            smoothed = track.filter.step(None, time_s, track.size_px)
-            out.append(self._result(track, smoothed, coasting=True))
+            track.filter.step(None, time_s, track.size_px)
+            out.append(self._coasting(track, time_s))
             tracks.append(track)
         used_ids = {t.id for t in tracks}
         for person in new_people[: max(s.max_people - len(tracks), 0)]:
             new_id = next(i for i in range(len(used_ids) + 1) if i not in used_ids)
             used_ids.add(new_id)
-            track = _Track(
-                id=new_id,
-                filter=self.make_filter(),
-                size_px=person_size_px(person.landmarks_px),
-                last_seen_s=time_s,
-                raw=person.landmarks_px,
-                world_m=person.world_m,
-            )
+            track = self._new_track(new_id, person, time_s)
             out.append(self._measure(track, person, time_s))
             tracks.append(track)
         self._tracks = tracks
         return sorted(out, key=lambda p: p.id)
 
+    def _new_track(self, track_id: int, person: PersonPose, time_s: float) -> _Track:
+        return _Track(
+            id=track_id,
+            filter=self.make_filter(),
+            size_px=person_size_px(person.landmarks_px),
+            last_seen_s=time_s,
+            raw=person.landmarks_px,
+            world_m=person.world_m,
+            shown=person.landmarks_px,
+        )
+
     def _measure(self, track: _Track, person: PersonPose, time_s: float) -> TrackedPerson:
         size = person_size_px(person.landmarks_px)
         # The size sets the filter's noise levels; let it follow slowly so they stay steady.
         track.size_px = size if not track.filter.started else 0.8 * track.size_px + 0.2 * size
+        track.bone_history.append(bone_lengths(person.landmarks_px, track.size_px))
+        del track.bone_history[:-_BONE_HISTORY]
         smoothed = track.filter.step(person.landmarks_px, time_s, track.size_px)
         track.last_seen_s = time_s
         track.raw = person.landmarks_px
         track.world_m = person.world_m
-        return self._result(track, smoothed, coasting=False)
+        track.shown = smoothed
+        return TrackedPerson(track.id, smoothed, person.landmarks_px, person.world_m)
 
-    def _result(self, track: _Track, smoothed: np.ndarray, coasting: bool) -> TrackedPerson:
-        raw = track.raw
-        if coasting:
-            raw = np.full_like(track.raw, math.nan)
+    def _coasting(self, track: _Track, time_s: float) -> TrackedPerson:
+        s = self.settings
+        unseen_s = time_s - track.last_seen_s
+        opacity = max(0.0, 1.0 - unseen_s / s.fade_s) if s.fade_s > 0 else 0.0
         return TrackedPerson(
             id=track.id,
-            landmarks_px=smoothed,
-            raw_landmarks_px=raw,
+            landmarks_px=track.shown,
+            raw_landmarks_px=np.full_like(track.raw, math.nan),
             world_m=track.world_m,
-            coasting=coasting,
+            coasting=True,
+            opacity=opacity,
         )
 
-    def _match(self, people: list[PersonPose], time_s: float) -> list[tuple[int, int]]:
+    def _implausible(self, track: _Track, person: PersonPose) -> bool:
+        """Whether a limb of the detection is far longer than the track has ever shown it.
+
+        Only too long counts: a limb pointing at the camera looks short (foreshortening), but
+        no limb looks longer than it is. The usual length is the 90th percentile of the
+        track's recent lengths, judged once a bone has been seen often enough.
+        """
+        if len(track.bone_history) < _BONE_SAMPLES:
+            return False
+        history = np.array(track.bone_history)
+        counts = np.isfinite(history).sum(axis=0)
+        usual = np.full(len(SHAPE_BONES), np.nan)
+        known = counts >= _BONE_SAMPLES
+        if not known.any():
+            return False
+        usual[known] = np.nanpercentile(history[:, known], 90, axis=0)
+        bones = bone_lengths(person.landmarks_px, track.size_px)
+        judged = np.isfinite(bones) & known & (usual > 0.02)
+        return bool(np.any(bones[judged] > self.settings.shape_tolerance * usual[judged]))
+
+    def _unswapped(self, person: PersonPose, time_s: float) -> PersonPose:
+        """The detection with left and right swapped back, if its nearest track says so."""
+        if not self._tracks:
+            return person
+        plain = [self._distance(t, person.landmarks_px, time_s) for t in self._tracks]
+        best = int(np.argmin(plain))
+        if plain[best] > self.settings.match_distance:
+            return person
+        mirrored = person.landmarks_px[MIRROR]
+        swapped = self._distance(self._tracks[best], mirrored, time_s)
+        if swapped < self.settings.swap_ratio * plain[best] and plain[best] > 0.1:
+            return PersonPose(landmarks_px=mirrored, world_m=person.world_m[MIRROR])
+        return person
+
+    def _distance(self, track: _Track, landmarks: np.ndarray, time_s: float) -> float:
+        """Mean distance of the detection's seen landmarks from the track's prediction, in
+        the track's person-sizes."""
+        predicted = track.filter.predicted_xy(time_s)
+        seen = landmarks[:, 3] >= _SEEN
+        if seen.sum() < 4:
+            seen = np.ones(len(landmarks), bool)
+        distance = np.linalg.norm(landmarks[seen, :2] - predicted[seen], axis=1).mean()
+        return float(distance / track.size_px)
+
+    def _match(
+        self, people: list[PersonPose], time_s: float
+    ) -> tuple[list[tuple[int, int]], set[int]]:
+        """(track, detection) pairs, and the detections rejected as implausible for the track
+        they are nearest (they start no track of their own either)."""
         if not self._tracks or not people:
-            return []
-        cost = np.empty((len(self._tracks), len(people)))
-        for ti, track in enumerate(self._tracks):
-            predicted = track.filter.predicted_xy(time_s)
-            for pi, person in enumerate(people):
-                lm = person.landmarks_px
-                seen = lm[:, 3] >= _SEEN
-                if seen.sum() < 4:
-                    seen = np.ones(len(lm), bool)
-                distance = np.linalg.norm(lm[seen, :2] - predicted[seen], axis=1).mean()
-                cost[ti, pi] = distance / track.size_px
+            return [], set()
+        cost = np.array(
+            [[self._distance(t, p.landmarks_px, time_s) for p in people] for t in self._tracks]
+        )
         rows, cols = linear_sum_assignment(cost)
-        return [
-            (int(r), int(c))
-            for r, c in zip(rows, cols, strict=True)
-            if cost[r, c] <= self.settings.match_distance
-        ]
+        matches, rejected = [], set()
+        for r, c in zip(rows, cols, strict=True):
+            if cost[r, c] > self.settings.match_distance:
+                continue
+            track = self._tracks[r]
+            if self._implausible(track, people[c]):
+                track.implausible_in_row += 1
+                if track.implausible_in_row < self.settings.implausible_restart:
+                    rejected.add(int(c))
+                    continue
+                # The shape held: it is the person's (a zoom, a new pose), not a glitch.
+                track.filter.reset()
+                track.bone_history.clear()
+            track.implausible_in_row = 0
+            matches.append((int(r), int(c)))
+        return matches, rejected

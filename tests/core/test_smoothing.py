@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from filterpy.common import Q_continuous_white_noise
 from filterpy.kalman import KalmanFilter
 
 from desktop_app.core.filters import (
-    AdaptiveKalman,
     KalmanLandmarkFilter,
     KalmanSettings,
     OneEuroLandmarkFilter,
+    TwoModeKalman,
 )
 from desktop_app.core.pose import PersonPose
 from desktop_app.core.smoothing import make_smoother
@@ -80,24 +82,38 @@ def test_an_implausible_jump_restarts_instead_of_rubber_banding() -> None:
     assert np.allclose(out[:, 0], pose(offset_x=0.8 * SIZE_PX)[:, 0])
 
 
-def test_a_dropout_coasts_then_the_person_is_dropped() -> None:
+def test_a_lost_person_fades_where_last_seen_then_is_dropped() -> None:
     smoother = make_smoother("kalman", 0.5, max_people=1)
     for i in range(10):
         (tracked,) = smoother.update([person(pose(offset_x=3.0 * i))], i * 1000 / 30)
-    # Moving right at 90 px/s; then lost for 0.5 s (the default coasting time is 0.3 s).
-    shown = []
-    for i in range(10, 25):
-        shown.append(smoother.update([], i * 1000 / 30))
-    coasted = [people for people in shown if people]
-    assert 7 <= len(coasted) <= 10  # about 0.3 s of 30 fps frames
-    assert all(p[0].coasting and np.isnan(p[0].raw_landmarks_px).all() for p in coasted)
-    # It coasted along its motion, not frozen.
-    assert coasted[-1][0].landmarks_px[0, 0] > tracked.landmarks_px[0, 0] + 10
-    assert shown[-1] == []
-    # Back after a long gap: a fresh start exactly at the measurement, with id 0 again.
-    (back,) = smoother.update([person(pose(offset_x=200.0))], 25 * 1000 / 30)
-    assert back.id == 0 and not back.coasting
+    # Moving right at 90 px/s; then lost for 0.7 s.
+    shown = [smoother.update([], i * 1000 / 30) for i in range(10, 31)]
+    coasting = [people[0] for people in shown if people]
+    assert all(p.coasting and np.isnan(p.raw_landmarks_px).all() for p in coasting)
+    # Never drawn as if seen: it stays where it was last shown (no sliding over the
+    # background) and fades out within about 0.15 s.
+    assert all(np.array_equal(p.landmarks_px, tracked.landmarks_px) for p in coasting)
+    opacities = [p.opacity for p in coasting]
+    assert opacities == sorted(opacities, reverse=True) and opacities[0] < 1.0
+    drawn = [p for p in coasting if p.drawn]
+    assert 3 <= len(drawn) <= 5, opacities
+    assert shown[-1] == []  # gone after max_coast_s
+    # Back after the gap: a fresh start exactly at the measurement, with id 0 again.
+    (back,) = smoother.update([person(pose(offset_x=200.0))], 31 * 1000 / 30)
+    assert back.id == 0 and not back.coasting and back.opacity == 1.0
     assert np.allclose(back.landmarks_px[:, :2], pose(offset_x=200.0)[:, :2])
+
+
+def test_a_person_missed_for_a_frame_is_picked_up_again_with_the_same_id() -> None:
+    smoother = make_smoother("kalman", 0.5, max_people=1)
+    for i in range(10):
+        smoother.update([person(pose(offset_x=3.0 * i))], i * 1000 / 30)
+    (lost,) = smoother.update([], 10 * 1000 / 30)
+    assert lost.coasting and lost.drawn
+    (back,) = smoother.update([person(pose(offset_x=33.0))], 11 * 1000 / 30)
+    assert back.id == 0 and not back.coasting
+    # The filter kept its state: still smoothing, not restarted at the measurement.
+    assert abs(back.landmarks_px[0, 0] - pose(offset_x=33.0)[0, 0]) < 5.0
 
 
 def test_uneven_time_steps_match_the_even_sequence() -> None:
@@ -121,9 +137,16 @@ def test_uneven_time_steps_match_the_even_sequence() -> None:
     difference = np.abs(resampled[late] - outputs["even"][late])
     # The same motion is followed alike (the signal itself spans 200 px).
     assert np.median(difference) < 1.0 and difference.max() < 4.0, difference.max()
-    # A filter that assumed a fixed step would be far off on the uneven sequence.
-    truth = np.array([x_at(t) for t in uneven_t]) + 300.0
-    assert np.abs(outputs["uneven"][uneven_t > 1.0] - truth[uneven_t > 1.0]).max() < 6.0
+    # A filter that assumed a fixed step would be far off on the uneven sequence; this one
+    # is as close to the truth as on the even one (and within 2 % of the person's size: the
+    # sine's turns, at 2.5 person-sizes per second squared, are near the moving model's
+    # acceleration, where it trails by a few pixels).
+    errors = {}
+    for name, times in (("even", even_t), ("uneven", uneven_t)):
+        truth = np.array([x_at(t) for t in times]) + 300.0
+        errors[name] = np.abs(outputs[name][times > 1.0] - truth[times > 1.0]).max()
+    assert errors["uneven"] <= errors["even"] + 1.0, errors
+    assert errors["uneven"] < 0.02 * SIZE_PX, errors
 
 
 def test_reset_forgets() -> None:
@@ -140,11 +163,12 @@ def test_reset_forgets() -> None:
     assert np.allclose(p.landmarks_px[:, :2], pose(offset_x=30.0)[:, :2])
 
 
-def test_matches_filterpys_kalman_filter_step_for_step() -> None:
-    """With adaptation and resets switched off, the vectorised filter is filterpy's filter."""
-    settings = KalmanSettings(max_motion_boost=1.0, jump_reset=1e9)
-    sigma_frac, accel_frac = settings.measurement_noise, settings.still_acceleration
-    ours = AdaptiveKalman(1, sigma_frac, accel_frac, settings, dims=2)
+def test_the_moving_model_is_filterpys_kalman_filter_step_for_step() -> None:
+    """With the model chance held on "moving" and jump resets off, the vectorised filter is
+    filterpy's constant-velocity KalmanFilter."""
+    settings = KalmanSettings(jump_reset=1e9, mode_dwell_s=math.inf)
+    sigma_frac, accel_frac = settings.measurement_noise, settings.moving_acceleration
+    ours = TwoModeKalman(1, sigma_frac, (settings.still_drift, accel_frac), settings, dims=2)
     reference = KalmanFilter(dim_x=2, dim_z=1)
     rng = np.random.default_rng(5)
     times = np.cumsum(rng.uniform(0.02, 0.06, 60))
@@ -155,6 +179,7 @@ def test_matches_filterpys_kalman_filter_step_for_step() -> None:
     reference.H = np.array([[1.0, 0.0]])
     reference.R = np.array([[sigma**2]])
     ours.step(np.array([[measurements[0], 0.0]]), None, times[0], SIZE_PX)
+    ours.mode[:] = [[0.0], [1.0]]
     for t_prev, t, z in zip(times[:-1], times[1:], measurements[1:], strict=True):
         dt = t - t_prev
         reference.F = np.array([[1.0, dt], [0.0, 1.0]])
@@ -166,7 +191,7 @@ def test_matches_filterpys_kalman_filter_step_for_step() -> None:
         out = ours.step(np.array([[z, 0.0]]), None, t, SIZE_PX)
         assert out[0, 0] == pytest.approx(reference.x[0, 0], abs=1e-6)
         assert ours.velocity[0, 0] == pytest.approx(reference.x[1, 0], abs=1e-6)
-        assert ours.p00[0, 0] == pytest.approx(reference.P[0, 0], rel=1e-9)
+        assert ours.p00[1, 0, 0] == pytest.approx(reference.P[0, 0], rel=1e-9)
 
 
 def test_low_visibility_landmarks_are_trusted_less() -> None:

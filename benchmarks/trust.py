@@ -1,0 +1,400 @@
+"""Can people trust the skeleton on real footage? Deviation, jitter, rep angles and people
+counts of PoseCam's tracking and smoothing, against a lag-free reference.
+
+    python benchmarks/trust.py [--clips NAME ...] [--cache DIR] [--strength 0.5]
+
+The reference: MediaPipe's PoseLandmarker in IMAGE mode on every frame (no tracking, no
+temporal filter, so no lag), smoothed over time by a centred Savitzky-Golay window (zero phase:
+noise goes down, no lag comes in). Against it, for every clip in ../shared/data/videos and
+../shared/data/exercise and known-motion sweeps of real photos, per smoothing mode (`none`,
+`kalman`, `oneeuro`) and `--num-poses` 1, 2 and 3, all in percent of the person's size:
+
+* deviation of the drawn limb landmarks: mean, on the fastest 20 % of joint-frames, and p95;
+* jitter (RMS second difference) on still stretches;
+* the counted angle at each labelled rep's turning point against the reference's (exercise
+  clips), in degrees;
+* people: duplicates (two skeletons on one body), ghosts (a skeleton on nobody), missed
+  people, implausible skeletons, id switches.
+
+The pose model runs once per clip (cached, see trust_data.py); the smoothers then run on the
+recorded detections. Prints a table per clip and PASS/FAIL per target. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.signal import find_peaks, savgol_filter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from trust_data import SHARED, Detections, all_clips, load_or_record
+
+from desktop_app.core.angles import image_angles
+from desktop_app.core.model import load_default_model
+from desktop_app.core.smoothing import make_smoother
+from desktop_app.core.tracking import person_size_px
+
+#: Shoulders, elbows, wrists, hips, knees, ankles.
+LIMBS = np.array([11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
+SEEN = 0.5
+#: Limb bones whose length is checked for plausibility: upper arms, forearms, thighs, shins.
+LIMB_BONES = [(11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27), (24, 26), (26, 28)]
+#: A drawn person this close to the reference person (mean limb distance, in person sizes)
+#: stands on them; further away it stands on nobody.
+ON_PERSON = 0.35
+#: Still: the reference's median limb speed below this, in person sizes per second.
+STILL_SPEED = 0.12
+#: Which angle each exercise counts, and whether its turning point is a low or a high.
+EXERCISE_ANGLE = {
+    "squat": (("left_knee", "right_knee"), "low"),
+    "lunge": (("left_knee", "right_knee"), "low"),
+    "shoulder_press": (("left_elbow", "right_elbow"), "high"),
+    "front_raise": (("left_shoulder", "right_shoulder"), "high"),
+    "jumping_jack": (("left_shoulder", "right_shoulder"), "high"),
+}
+
+TARGETS = {
+    "fast_ratio": 1.0,
+    "p95_ratio": 1.0,
+    "jitter_ratio_1": 0.5,
+    "jitter_ratio_n": 0.3,
+    "angle_deg": 5.0,
+    "ghost_share": 0.02,
+    "missed_share": 0.05,
+    "cost_ms": 1.0,
+}
+
+
+@dataclass
+class Reference:
+    """The lag-free reference person per frame."""
+
+    points: np.ndarray  # (frames, 33, 2) smoothed pixels, NaN where absent
+    seen: np.ndarray  # (frames, 33) bool
+    size_px: np.ndarray  # (frames,) person size, NaN where absent
+    speed: np.ndarray  # (frames, 33) person sizes per second
+    present: np.ndarray  # (frames,) bool
+    bone_max: np.ndarray  # (len(LIMB_BONES),) longest plausible bone, in person sizes
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(int), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def build_reference(det: Detections) -> Reference:
+    raw = det.reference_px
+    present = np.isfinite(raw[:, 0, 0])
+    fps = 1000.0 / float(np.median(np.diff(det.times_ms))) if len(det.times_ms) > 1 else 30.0
+    # About 0.2 s, and never fewer than 5 frames: at 5-12 fps a shorter window would not
+    # smooth at all. A quadratic fit keeps the turning points of a movement where they are.
+    window = max(5, round(0.2 * fps) // 2 * 2 + 1)
+    points = np.full((*raw.shape[:2], 2), np.nan)
+    for start, end in _runs(present):
+        chunk = raw[start:end, :, :2].astype(float)
+        if end - start >= window:
+            chunk = savgol_filter(chunk, window, 2, axis=0)
+        points[start:end] = chunk
+    sizes = np.array(
+        [person_size_px(f) if ok else np.nan for f, ok in zip(raw, present, strict=True)]
+    )
+    speed = np.full(raw.shape[:2], np.nan)
+    t_s = det.times_ms / 1000.0
+    if len(raw) > 2:
+        step = np.linalg.norm(points[2:] - points[:-2], axis=2) / (t_s[2:] - t_s[:-2])[:, None]
+        speed[1:-1] = step / sizes[1:-1, None]
+    seen = (raw[:, :, 3] >= SEEN) & present[:, None]
+    bones = []
+    for a, b in LIMB_BONES:
+        ok = seen[:, a] & seen[:, b]
+        lengths = np.linalg.norm(points[ok, a] - points[ok, b], axis=1) / sizes[ok]
+        bones.append(np.percentile(lengths, 99) if len(lengths) else 1.0)
+    return Reference(points, seen, sizes, speed, present, np.array(bones))
+
+
+@dataclass
+class Run:
+    """What one smoothing setting drew over a clip."""
+
+    #: Per frame: list of (id, (33, 4) landmarks) of the people drawn.
+    drawn: list[list[tuple[int, np.ndarray]]]
+    cost_ms: float
+
+
+def run_smoother(det: Detections, smoothing: str, num_poses: int, strength: float) -> Run:
+    smoother = make_smoother(smoothing, strength, max_people=num_poses)
+    drawn: list[list[tuple[int, np.ndarray]]] = []
+    spent, count = 0.0, 0
+    for i, t in enumerate(det.times_ms):
+        people = det.people(num_poses, i)
+        started = time.perf_counter()
+        tracked = smoother.update(people, float(t))
+        spent += time.perf_counter() - started
+        count += max(len(tracked), 1)
+        drawn.append([(p.id, p.landmarks_px) for p in tracked if p.drawn])
+    return Run(drawn, spent / max(count, 1) * 1000.0)
+
+
+#: The person's left and right arm and leg, each (shoulder, elbow, wrist) or (hip, knee, ankle).
+_SIDES = [((11, 13, 15), (12, 14, 16)), ((23, 25, 27), (24, 26, 28))]
+
+
+def _side_matched(points: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`points` with each pair of limbs swapped where that fits the reference better. A
+    skeleton whose left and right legs are swapped draws the same lines; the model (and the
+    reference) swap them in side views, and such a swap is not a deviation of the drawing."""
+    out = points.copy()
+    for left, right in _SIDES:
+        lr = list(left) + list(right)
+        rl = list(right) + list(left)
+        plain = np.nansum(np.linalg.norm(points[lr, :2] - reference[lr], axis=1))
+        swapped = np.nansum(np.linalg.norm(points[rl, :2] - reference[lr], axis=1))
+        if swapped < plain:
+            out[lr] = points[rl]
+    return out
+
+
+def _distance(points: np.ndarray, ref: Reference, i: int) -> float:
+    """Mean distance of the reference's seen limb landmarks, in person sizes."""
+    use = LIMBS[ref.seen[i, LIMBS]]
+    if len(use) < 4:
+        use = LIMBS
+    d = np.linalg.norm(points[use, :2] - ref.points[i, use], axis=1)
+    return float(np.nanmean(d) / ref.size_px[i])
+
+
+@dataclass
+class Scores:
+    mean: float = math.nan
+    fast: float = math.nan
+    p95: float = math.nan
+    jitter: float = math.nan
+    angle_errors: list[float] = field(default_factory=list)
+    duplicates: int = 0
+    ghosts: int = 0
+    drawn: int = 0
+    missed: int = 0
+    reference: int = 0
+    implausible: int = 0
+    id_switches: int = 0
+    cost_ms: float = 0.0
+
+
+def counted_angle(points: np.ndarray, exercise: str) -> float:
+    names, _ = EXERCISE_ANGLE[exercise]
+    angles = image_angles(points)
+    values = [angles[n] for n in names if math.isfinite(angles[n])]
+    return float(np.mean(values)) if values else math.nan
+
+
+def turning_times_s(det: Detections, ref: Reference, exercise: str) -> list[float]:
+    """The labelled turning points, or for an unlabelled exercise clip, the reference's."""
+    label = det.clip.label
+    if label is not None:
+        return list(label["rep_bottom_times_s"])
+    _, extreme = EXERCISE_ANGLE[exercise]
+    angle = np.array(
+        [counted_angle(_as_landmarks(ref, i), exercise) for i in range(len(ref.present))]
+    )
+    signal = -angle if extreme == "low" else angle
+    peaks, _ = find_peaks(np.nan_to_num(signal, nan=-1e9), prominence=25)
+    return [float(det.times_ms[p]) / 1000.0 for p in peaks]
+
+
+def _as_landmarks(ref: Reference, i: int) -> np.ndarray:
+    out = np.zeros((33, 4))
+    out[:, :2] = ref.points[i]
+    out[:, 3] = ref.seen[i]
+    return out
+
+
+def clip_exercise(det: Detections) -> str | None:
+    if det.clip.label is not None:
+        name = det.clip.label["exercise"]
+        for key in EXERCISE_ANGLE:
+            if key.replace("_", "") in name.replace("_", "").replace(" ", ""):
+                return key
+        return None
+    return "squat" if det.clip.name.startswith("squats") else None
+
+
+def score(det: Detections, ref: Reference, run: Run) -> Scores:
+    s = Scores(cost_ms=run.cost_ms)
+    deviations, speeds = [], []
+    main: list[np.ndarray | None] = []
+    last_id: int | None = None
+    for i, drawn in enumerate(run.drawn):
+        s.drawn += len(drawn)
+        if not ref.present[i]:
+            s.ghosts += len(drawn)
+            main.append(None)
+            continue
+        s.reference += 1
+        distances = [(_distance(lm, ref, i), pid, lm) for pid, lm in drawn]
+        on = [d for d in distances if d[0] <= ON_PERSON]
+        s.ghosts += len(distances) - len(on)
+        s.duplicates += len(on) > 1
+        if not on:
+            s.missed += 1
+            main.append(None)
+            continue
+        _, pid, lm = min(on, key=lambda d: d[0])
+        if last_id is not None and pid != last_id:
+            s.id_switches += 1
+        last_id = pid
+        main.append(lm)
+        for _, _, other in on:
+            for (a, b), longest in zip(LIMB_BONES, ref.bone_max, strict=True):
+                if other[a, 3] >= SEEN and other[b, 3] >= SEEN:
+                    length = np.linalg.norm(other[a, :2] - other[b, :2]) / ref.size_px[i]
+                    if length > 1.5 * longest:
+                        s.implausible += 1
+                        break
+        use = LIMBS[ref.seen[i, LIMBS]]
+        d = np.linalg.norm(_side_matched(lm, ref.points[i])[use, :2] - ref.points[i, use], axis=1)
+        deviations.append(d / ref.size_px[i])
+        speeds.append(ref.speed[i, use])
+    if deviations:
+        dev = np.concatenate(deviations) * 100.0
+        spd = np.concatenate(speeds)
+        ok = np.isfinite(dev)
+        dev, spd = dev[ok], spd[ok]
+        s.mean = float(dev.mean())
+        s.p95 = float(np.percentile(dev, 95))
+        fast = np.isfinite(spd) & (spd >= np.nanpercentile(spd, 80))
+        s.fast = float(dev[fast].mean()) if fast.any() else math.nan
+    s.jitter = _still_jitter(det, ref, main)
+    exercise = clip_exercise(det)
+    if exercise is not None:
+        s.angle_errors = _angle_errors(det, ref, main, exercise)
+    return s
+
+
+def _still_jitter(det: Detections, ref: Reference, main: list[np.ndarray | None]) -> float:
+    """RMS second difference of the drawn limb landmarks over still frames, % of size."""
+    n = len(main)
+    still = np.zeros(n, bool)
+    for i in range(n):
+        if ref.present[i] and main[i] is not None:
+            speeds = ref.speed[i, LIMBS[ref.seen[i, LIMBS]]]
+            still[i] = speeds.size >= 4 and np.nanmedian(speeds) < STILL_SPEED
+    values = []
+    for i in range(1, n - 1):
+        if still[i - 1] and still[i] and still[i + 1]:
+            a, b, c = main[i - 1], main[i], main[i + 1]
+            assert a is not None and b is not None and c is not None
+            use = LIMBS[ref.seen[i, LIMBS]]
+            second = a[use, :2] - 2 * b[use, :2] + c[use, :2]
+            values.append((np.linalg.norm(second, axis=1) / ref.size_px[i]) ** 2)
+    if sum(len(v) for v in values) < 100:
+        return math.nan
+    return float(np.sqrt(np.mean(np.concatenate(values))) * 100.0)
+
+
+def _angle_errors(
+    det: Detections, ref: Reference, main: list[np.ndarray | None], exercise: str
+) -> list[float]:
+    _, extreme = EXERCISE_ANGLE[exercise]
+    pick = np.nanmin if extreme == "low" else np.nanmax
+    errors = []
+    t_s = det.times_ms / 1000.0
+    for turn in turning_times_s(det, ref, exercise):
+        window = np.flatnonzero(np.abs(t_s - turn) <= 0.4)
+        ref_angles = [
+            counted_angle(_as_landmarks(ref, i), exercise) for i in window if ref.present[i]
+        ]
+        drawn_angles = [counted_angle(main[i], exercise) for i in window if main[i] is not None]
+        if not np.isfinite(ref_angles).any() or not np.isfinite(drawn_angles).any():
+            errors.append(math.nan)
+            continue
+        errors.append(float(pick(drawn_angles) - pick(ref_angles)))
+    return errors
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return "-" if not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clips", nargs="*", default=(), help="only these clips (names)")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "posecam-bench")
+    parser.add_argument("--strength", type=float, default=0.5)
+    parser.add_argument("--num-poses", type=int, nargs="*", default=[1, 2, 3])
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    if not SHARED.exists():
+        print(f"note: {SHARED} is absent: only the photos installed with the dependencies")
+    model = load_default_model()
+    failures: list[str] = []
+    costs: list[float] = []
+    for clip in all_clips(args.clips):
+        det = load_or_record(clip, model, args.cache)
+        ref = build_reference(det)
+        print(f"\n=== {clip.name}: {len(det.times_ms)} frames, {det.width}x{det.height},"
+              f" reference person in {int(ref.present.sum())}")  # fmt: skip
+        print(f"{'':14s} {'mean':>5s} {'fast':>5s} {'p95':>5s} {'jit':>5s}  {'angles (deg)':24s}"
+              f" {'dup':>4s} {'ghost':>6s} {'miss':>6s} {'impl':>4s} {'ids':>3s}")  # fmt: skip
+        for n in args.num_poses:
+            results = {}
+            for mode in ("none", "kalman", "oneeuro"):
+                run = run_smoother(det, mode, n, args.strength)
+                sc = results[mode] = score(det, ref, run)
+                if mode == "kalman":
+                    costs.append(sc.cost_ms)
+                angles = " ".join(f"{e:+.0f}" for e in sc.angle_errors)
+                print(f"n{n} {mode:10s} {_fmt(sc.mean):>5s} {_fmt(sc.fast):>5s} {_fmt(sc.p95):>5s}"
+                      f" {_fmt(sc.jitter, 2):>5s}  {angles[:24]:24s} {sc.duplicates:4d}"
+                      f" {sc.ghosts:3d}/{sc.drawn:<4d} {sc.missed:3d}/{sc.reference:<4d}"
+                      f" {sc.implausible:4d} {sc.id_switches:3d}")  # fmt: skip
+            failures += [
+                f"{clip.name} n{n}: {f}" for f in check(results["kalman"], results["none"], n)
+            ]
+    cost = statistics.mean(costs) if costs else math.nan
+    print(f"\ntracking and smoothing (kalman): {cost:.3f} ms per person per frame")
+    if not cost <= TARGETS["cost_ms"]:
+        failures.append(f"cost {cost:.3f} ms > {TARGETS['cost_ms']} ms")
+    print(
+        "\nFAIL:\n  " + "\n  ".join(failures) if failures else "\nPASS: every target on every clip"
+    )
+    return 0
+
+
+def check(k: Scores, none: Scores, n: int) -> list[str]:
+    """The targets kalman misses on this clip, in words."""
+    out = []
+    t = TARGETS
+    if k.fast > t["fast_ratio"] * none.fast:
+        out.append(f"fastest-20% deviation {k.fast / none.fast:.2f}x none")
+    if k.p95 > t["p95_ratio"] * none.p95:
+        out.append(f"p95 deviation {k.p95 / none.p95:.2f}x none")
+    limit = t["jitter_ratio_1"] if n == 1 else t["jitter_ratio_n"]
+    if math.isfinite(k.jitter) and k.jitter > limit * none.jitter:
+        out.append(f"still jitter {k.jitter / none.jitter:.2f}x none (target {limit})")
+    bad = [e for e in k.angle_errors if not abs(e) <= t["angle_deg"]]
+    if bad:
+        out.append(f"rep angles off by {', '.join(f'{e:+.1f}' for e in bad)} deg")
+    if k.duplicates:
+        out.append(f"{k.duplicates} frames with duplicates")
+    if k.implausible:
+        out.append(f"{k.implausible} implausible skeletons")
+    if k.ghosts > t["ghost_share"] * max(k.drawn, 1):
+        out.append(f"ghosts {k.ghosts}/{k.drawn}")
+    if k.missed > t["missed_share"] * max(k.reference, 1):
+        out.append(f"missed {k.missed}/{k.reference}")
+    if k.id_switches:
+        out.append(f"{k.id_switches} id switches")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The clips of benchmarks/trust.py and their detections, recorded once and cached.
+
+For each clip the pose model runs in IMAGE mode (the lag-free reference: no tracking, no
+temporal filter) and in VIDEO mode with `num_poses` 1, 2 and 3 (what PoseCam sees), in one
+pass over the decoded frames. Everything is kept as plain arrays in one .npz per clip, keyed by
+the model's hash and the clip's bytes, so the smoothers can be re-run and re-tuned in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.frame import Frame
+from desktop_app.core.model import PoseModel
+from desktop_app.core.pose import PersonPose, PoseEstimator, PoseSettings, RunningMode
+from desktop_app.media.sources import VideoFileSource
+from desktop_app.media.synthetic import body_sweep, known_motion_frames, sample_photo
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+NUM_POSES = (1, 2, 3)
+#: People in each shared clip, counted by eye (all of today's shared clips show one person).
+#: A clip not listed is assumed to show one.
+PEOPLE_BY_EYE: dict[str, int] = {}
+_CACHE_VERSION = "trust-v1"
+
+
+@dataclass
+class Clip:
+    """One clip: where it comes from and what its frames contain."""
+
+    name: str
+    #: "video" (a real recording) or "sweep" (a real photo moved along a known path).
+    kind: str
+    path: Path | None = None
+    photo: np.ndarray | None = None
+    fps: float = 30.0
+    #: Exercise label (labels.json entry), if any.
+    label: dict | None = None
+
+    def frames(self) -> Iterator[Frame]:
+        if self.path is not None:
+            with VideoFileSource(self.path) as source:
+                yield from source
+            return
+        assert self.photo is not None
+        with PoseEstimator(mode=RunningMode.IMAGE) as still:
+            people = still.estimate(self.photo)
+        if not people:
+            raise RuntimeError(f"{self.name}: no person in the photo")
+        motion = body_sweep(self.photo.shape[1], self.photo.shape[0], people[0].landmarks_px, 6.0)
+        yield from known_motion_frames(self.photo, motion, noise_grey_levels=3.0, jpeg_quality=85)
+
+    def key(self, model: PoseModel) -> str:
+        digest = hashlib.sha256(f"{_CACHE_VERSION}-{model.sha256}-{self.name}".encode())
+        if self.path is not None:
+            digest.update(self.path.read_bytes())
+        return digest.hexdigest()[:16]
+
+
+@dataclass
+class Detections:
+    """A clip's detections. People arrays are (frames, people, 33, 4) x_px, y_px, z,
+    visibility, NaN-padded; world arrays (frames, people, 33, 3) in metres."""
+
+    clip: Clip
+    times_ms: np.ndarray
+    width: int
+    height: int
+    #: The IMAGE-mode reference, one person per frame (NaN where nobody was found).
+    reference_px: np.ndarray
+    video_px: dict[int, np.ndarray]
+    video_world_m: dict[int, np.ndarray]
+
+    def people(self, num_poses: int, index: int) -> list[PersonPose]:
+        """The VIDEO-mode detections of frame `index` as the pose stage returns them."""
+        px, world = self.video_px[num_poses][index], self.video_world_m[num_poses][index]
+        found = np.isfinite(px[:, 0, 0])
+        return [PersonPose(px[i], world[i]) for i in np.flatnonzero(found)]
+
+
+def _pad(people: list[list[PersonPose]], depth: int, columns: int) -> np.ndarray:
+    out = np.full((len(people), depth, 33, columns), np.nan, np.float32)
+    for f, found in enumerate(people):
+        for p, person in enumerate(found[:depth]):
+            out[f, p] = person.landmarks_px if columns == 4 else person.world_m
+    return out
+
+
+def record(clip: Clip, model: PoseModel) -> Detections:
+    """Run the reference and the VIDEO-mode estimators over the clip's frames in one pass."""
+    times: list[float] = []
+    reference: list[list[PersonPose]] = []
+    video: dict[int, list[list[PersonPose]]] = {n: [] for n in NUM_POSES}
+    size = (0, 0)
+    estimators = {n: PoseEstimator(model, PoseSettings(num_poses=n)) for n in NUM_POSES}
+    with PoseEstimator(model, mode=RunningMode.IMAGE) as still:
+        try:
+            for frame in clip.frames():
+                size = (frame.width, frame.height)
+                times.append(frame.time_ms)
+                reference.append(still.estimate(frame.rgb))
+                for n, estimator in estimators.items():
+                    video[n].append(estimator.estimate(frame.rgb, frame.time_ms))
+        finally:
+            for estimator in estimators.values():
+                estimator.close()
+    return Detections(
+        clip=clip,
+        times_ms=np.array(times),
+        width=size[0],
+        height=size[1],
+        reference_px=_pad(reference, 1, 4)[:, 0],
+        video_px={n: _pad(video[n], n, 4) for n in NUM_POSES},
+        video_world_m={n: _pad(video[n], n, 3) for n in NUM_POSES},
+    )
+
+
+def load_or_record(clip: Clip, model: PoseModel, cache: Path) -> Detections:
+    path = cache / f"{clip.name}-{clip.key(model)}.npz"
+    if not path.exists():
+        det = record(clip, model)
+        arrays = {f"px{n}": det.video_px[n] for n in NUM_POSES}
+        arrays |= {f"world{n}": det.video_world_m[n] for n in NUM_POSES}
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(
+            tmp,
+            times_ms=det.times_ms,
+            size=np.array([det.width, det.height]),
+            reference_px=det.reference_px,
+            **arrays,
+        )
+        tmp.replace(path)
+        return det
+    data = np.load(path)
+    return Detections(
+        clip=clip,
+        times_ms=data["times_ms"],
+        width=int(data["size"][0]),
+        height=int(data["size"][1]),
+        reference_px=data["reference_px"],
+        video_px={n: data[f"px{n}"] for n in NUM_POSES},
+        video_world_m={n: data[f"world{n}"] for n in NUM_POSES},
+    )
+
+
+def exercise_labels() -> dict[str, dict]:
+    path = SHARED / "exercise" / "labels.json"
+    if not path.exists():
+        return {}
+    return {entry["file"]: entry for entry in json.loads(path.read_text())}
+
+
+def all_clips(only: Iterable[str] = ()) -> list[Clip]:
+    """Every shared clip (videos/ and exercise/) and the known-motion sweeps of the photos
+    that install with the dependencies (and of the shared photos, when present)."""
+    clips: list[Clip] = []
+    labels = exercise_labels()
+    for folder in ("videos", "exercise"):
+        for path in sorted((SHARED / folder).glob("*")):
+            if path.suffix.lower() in (".mp4", ".avi", ".mkv", ".mov", ".webm"):
+                clips.append(Clip(path.stem, "video", path=path, label=labels.get(path.name)))
+    photos: list[tuple[str, np.ndarray]] = [("grace_hopper", sample_photo())]
+    try:
+        from skimage import data
+
+        photos.append(("astronaut", np.ascontiguousarray(data.astronaut())))
+    except ImportError:
+        pass
+    yoga = SHARED / "mediapipe_reference" / "yoga_warrior_beach_1000x667.jpg"
+    if yoga.exists():
+        from desktop_app.media.images import read_image
+
+        photos.append(("yoga_warrior", read_image(yoga)))
+    clips += [Clip(f"{name}_sweep", "sweep", photo=photo) for name, photo in photos]
+    wanted = set(only)
+    return [c for c in clips if not wanted or c.name in wanted]
