@@ -4,8 +4,9 @@ counts of PoseCam's tracking and smoothing, against a lag-free reference.
     python benchmarks/trust.py [--clips NAME ...] [--cache DIR] [--strength 0.5]
 
 The reference: MediaPipe's PoseLandmarker in IMAGE mode on every frame (no tracking, no
-temporal filter, so no lag), smoothed over time by a centred Savitzky-Golay window (zero phase:
-noise goes down, no lag comes in). Against it, for every clip in ../shared/data/videos and
+temporal filter, so no lag; frames where it finds nobody are looked at again at a low
+detection confidence, so a person half out of the picture still counts), smoothed over time
+by a centred Savitzky-Golay window (zero phase: noise goes down, no lag comes in). Against it, for every clip in ../shared/data/videos and
 ../shared/data/exercise and known-motion sweeps of real photos, per smoothing mode (`none`,
 `kalman`, `oneeuro`) and `--num-poses` 1, 2 and 3, all in percent of the person's size:
 
@@ -36,7 +37,7 @@ from scipy.signal import find_peaks, savgol_filter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from trust_data import SHARED, Detections, all_clips, load_or_record
+from trust_data import SHARED, Detections, all_clips, fill_reference_gaps, load_or_record
 
 from desktop_app.core.angles import image_angles
 from desktop_app.core.model import load_default_model
@@ -339,6 +340,7 @@ def main() -> int:
     costs: list[float] = []
     for clip in all_clips(args.clips):
         det = load_or_record(clip, model, args.cache)
+        fill_reference_gaps(det, model, args.cache)
         ref = build_reference(det)
         print(f"\n=== {clip.name}: {len(det.times_ms)} frames, {det.width}x{det.height},"
               f" reference person in {int(ref.present.sum())}")  # fmt: skip

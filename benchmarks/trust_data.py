@@ -150,6 +150,31 @@ def load_or_record(clip: Clip, model: PoseModel, cache: Path) -> Detections:
     )
 
 
+def fill_reference_gaps(det: Detections, model: PoseModel, cache: Path) -> int:
+    """Look again, at a low detection confidence (0.2), at the frames where the reference
+    found nobody, and take what it finds there. A person half out of the picture is often
+    missed at the default confidence; without this, the tracker's skeleton on them would
+    count as a ghost. Returns how many frames gained a reference person (cached)."""
+    path = cache / f"{det.clip.name}-{det.clip.key(model)}-gaps.npy"
+    missing = set(np.flatnonzero(~np.isfinite(det.reference_px[:, 0, 0])).tolist())
+    if path.exists():
+        found = np.load(path)
+    else:
+        found = np.full((len(det.times_ms), 33, 4), np.nan, np.float32)
+        if missing:
+            settings = PoseSettings.with_confidence(1, 0.2)
+            with PoseEstimator(model, settings, mode=RunningMode.IMAGE) as estimator:
+                for i, frame in enumerate(det.clip.frames()):
+                    if i in missing:
+                        people = estimator.estimate(frame.rgb)
+                        if people:
+                            found[i] = people[0].landmarks_px
+        np.save(path, found)
+    filled = np.isfinite(found[:, 0, 0]) & ~np.isfinite(det.reference_px[:, 0, 0])
+    det.reference_px[filled] = found[filled]
+    return int(filled.sum())
+
+
 def exercise_labels() -> dict[str, dict]:
     path = SHARED / "exercise" / "labels.json"
     if not path.exists():

@@ -21,6 +21,9 @@ class Frame:
     time_ms: float
     #: Position in the source, from 0.
     index: int
+    #: True on the first frame of a new pass over a looping file (or anything else after
+    #: which the people in view are not the ones before): tracks start again.
+    new_scene: bool = False
 
     @property
     def width(self) -> int:

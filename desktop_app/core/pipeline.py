@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from desktop_app.core.frame import Frame
 from desktop_app.core.pose import PoseEstimator
-from desktop_app.core.render import DEFAULT_STYLE, Style, draw_skeleton
+from desktop_app.core.render import DEFAULT_STYLE, Style, draw_people
 from desktop_app.core.smoothing import Smoother, TrackedPerson, make_smoother
 
 
@@ -21,9 +22,41 @@ class FrameResult:
     time_ms: float
     #: The frame with skeletons drawn on it, RGB uint8.
     annotated: np.ndarray
+    #: The people shown in this frame: seen now, or just lost and fading where last seen
+    #: (`coasting`). Not counted as present while coasting.
     people: tuple[TrackedPerson, ...]
     #: Time spent in the pose model for this frame, in milliseconds.
     inference_ms: float
+
+    @property
+    def people_seen(self) -> int:
+        """How many people the model found in this frame (the fading ones not counted)."""
+        return sum(not p.coasting for p in self.people)
+
+
+class SceneCuts:
+    """Tells when a frame starts a new scene: a loop's first pass (`Frame.new_scene`) or a cut
+    in edited footage, where the picture changes all at once. Tracks must not carry over
+    (a person at the left of one shot is not the person at the left of the next).
+
+    A cut is a mean grey-level change above `threshold` (0-255) between 64x36 thumbnails of
+    consecutive frames: people moving change a part of the picture, a cut changes all of it.
+    """
+
+    def __init__(self, threshold: float = 30.0) -> None:
+        self.threshold = threshold
+        self._previous: np.ndarray | None = None
+
+    def is_cut(self, frame: Frame) -> bool:
+        thumb = cv2.resize(
+            cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY), (64, 36), interpolation=cv2.INTER_AREA
+        ).astype(np.int16)
+        previous, self._previous = self._previous, thumb
+        if frame.new_scene:
+            return True
+        if previous is None or previous.shape != thumb.shape:
+            return False
+        return float(np.abs(thumb - previous).mean()) > self.threshold
 
 
 class Pipeline:
@@ -38,15 +71,18 @@ class Pipeline:
         self.estimator = estimator
         self.smoother: Smoother = smoother if smoother is not None else make_smoother()
         self.style = style
+        self._cuts = SceneCuts()
 
     def process(self, frame: Frame, *, draw_in_place: bool = False) -> FrameResult:
         """Run one frame. With `draw_in_place` the frame's own pixels are drawn on (no copy)."""
+        if self._cuts.is_cut(frame):
+            self.smoother.reset()
         started = time.perf_counter()
         raw_people = self.estimator.estimate(frame.rgb, frame.time_ms)
         inference_ms = (time.perf_counter() - started) * 1000.0
-        people = self.smoother.update(raw_people, frame.time_ms)
+        people = [p for p in self.smoother.update(raw_people, frame.time_ms) if p.drawn]
         canvas = frame.rgb if draw_in_place else frame.rgb.copy()
-        draw_skeleton(canvas, (p.landmarks_px for p in people), self.style)
+        draw_people(canvas, people, self.style)
         return FrameResult(
             index=frame.index,
             time_ms=frame.time_ms,

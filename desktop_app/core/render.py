@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from desktop_app.core.skeleton import BONES_BY_PART, BodyPart
+
+if TYPE_CHECKING:
+    from desktop_app.core.tracking import TrackedPerson
 
 #: A colour as (red, green, blue), each 0-255.
 RGB = tuple[int, int, int]
@@ -36,6 +40,9 @@ class Style:
     joint_radius_px: int = 4
     #: Joints whose visibility is below this (0-1) are not drawn, nor are their bones.
     visibility_threshold: float = 0.5
+    #: Write each person's id beside their head when more than one person is shown, so the
+    #: skeleton on screen and "person 1" in the counts and files can be matched.
+    show_ids: bool = True
 
     def with_bone_color(self, part: BodyPart, color: RGB) -> Style:
         """A copy with one body part recoloured."""
@@ -88,6 +95,61 @@ def draw_skeleton(rgb: np.ndarray, people: Iterable[np.ndarray], style: Style) -
                     shift,
                 )
     return rgb
+
+
+def draw_people(rgb: np.ndarray, people: Iterable[TrackedPerson], style: Style) -> np.ndarray:
+    """Draw tracked people in place: each skeleton at its opacity (a person just lost fades
+    out where last seen), and ids when more than one is shown and `style.show_ids`."""
+    shown = [p for p in people if p.drawn]
+    for person in shown:
+        if person.opacity >= 1.0:
+            draw_skeleton(rgb, [person.landmarks_px], style)
+        else:
+            _draw_faded(rgb, person.landmarks_px, person.opacity, style)
+    if style.show_ids and len(shown) > 1:
+        for person in shown:
+            _draw_id(rgb, person, style)
+    return rgb
+
+
+def _draw_faded(rgb: np.ndarray, landmarks_px: np.ndarray, opacity: float, style: Style) -> None:
+    # Blend only the box around the skeleton: a whole-frame blend would cost milliseconds.
+    finite = np.isfinite(landmarks_px[:, :2]).all(axis=1)
+    if not finite.any():
+        return
+    margin = style.bone_thickness_px + style.joint_radius_px + 2
+    height, width = rgb.shape[:2]
+    x0, y0 = np.floor(landmarks_px[finite, :2].min(axis=0)).astype(int) - margin
+    x1, y1 = np.ceil(landmarks_px[finite, :2].max(axis=0)).astype(int) + margin
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if x0 >= x1 or y0 >= y1:
+        return
+    box = rgb[y0:y1, x0:x1]
+    drawn = np.ascontiguousarray(box)
+    shifted = landmarks_px.copy()
+    shifted[:, 0] -= x0
+    shifted[:, 1] -= y0
+    draw_skeleton(drawn, [shifted], style)
+    cv2.addWeighted(drawn, opacity, box, 1.0 - opacity, 0.0, dst=box)
+
+
+def _draw_id(rgb: np.ndarray, person: TrackedPerson, style: Style) -> None:
+    seen = person.landmarks_px[:, 3] >= style.visibility_threshold
+    points = person.landmarks_px[seen & np.isfinite(person.landmarks_px[:, 0]), :2]
+    if len(points) == 0:
+        return
+    height = rgb.shape[0]
+    scale = max(0.6, height / 900.0)
+    thickness = max(1, round(scale * 2))
+    text = str(person.id)
+    (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    x = int(np.clip(points[:, 0].mean() - w / 2, 0, max(rgb.shape[1] - w, 0)))
+    y = int(np.clip(points[:, 1].min() - h, h, height - 1))
+    # Outlined, so the id reads on any background.
+    cv2.putText(rgb, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 3,
+                cv2.LINE_AA)  # fmt: skip
+    cv2.putText(rgb, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness,
+                cv2.LINE_AA)  # fmt: skip
 
 
 def _left_right_style() -> Style:

@@ -107,6 +107,9 @@ class TrackingSettings:
     #: A limb more than this factor longer than its track's usual length, relative to the
     #: person's size, makes the detection implausible for that track.
     shape_tolerance: float = 2.0
+    #: A detection nobody claimed whose trunk centre lies within this fraction of the
+    #: person's size of a just-lost track's takes that track over (same id, filter restarted).
+    resume_distance: float = 0.5
     #: After this many implausible detections in a row the track restarts with the new shape.
     implausible_restart: int = 3
     #: The swapped left/right assignment is taken when its distance to the prediction is
@@ -126,6 +129,7 @@ RAW_TRACKING = TrackingSettings(
     max_coast_s=0.0,
     fade_s=0.0,
     duplicate_distance=0.0,
+    resume_distance=0.0,
     shape_tolerance=math.inf,
     implausible_restart=1,
     swap_ratio=0.0,
@@ -146,6 +150,18 @@ def bone_lengths(landmarks: np.ndarray, size_px: float) -> np.ndarray:
     lengths = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]) / size_px
     seen = (a[:, 3] >= _SEEN) & (b[:, 3] >= _SEEN)
     return np.where(seen, lengths, np.nan)
+
+
+_TRUNK = [11, 12, 23, 24]
+
+
+def _trunk_centre(landmarks: np.ndarray) -> np.ndarray:
+    """The middle of the seen shoulders and hips (of all seen landmarks if none is seen)."""
+    seen = landmarks[_TRUNK, 3] >= _SEEN
+    if seen.any():
+        return landmarks[_TRUNK][seen, :2].mean(axis=0)
+    everything = landmarks[:, 3] >= _SEEN
+    return landmarks[everything if everything.any() else slice(None), :2].mean(axis=0)
 
 
 def confidence(person: PersonPose) -> float:
@@ -231,7 +247,8 @@ class PersonTracker:
             if i not in matched_tracks and time_s - t.last_seen_s <= s.max_coast_s
         ]
         new_people = [p for i, p in enumerate(people) if i not in matched_people]
-        room = max(s.max_people - len(matches) - len(new_people), 0)
+        resumed = self._resume(coasting, new_people)
+        room = max(s.max_people - len(matches) - len(resumed) - len(new_people), 0)
         coasting.sort(key=lambda t: t.last_seen_s, reverse=True)
         keep_coasting = coasting[:room]
 
@@ -240,6 +257,13 @@ class PersonTracker:
         for ti, pi in matches:
             track = self._tracks[ti]
             out.append(self._measure(track, people[pi], time_s))
+            tracks.append(track)
+        for track, person in resumed:
+            # The same body, but too far from the prediction to smooth towards: start its
+            # filter again rather than show a second skeleton beside a fading one.
+            track.filter.reset()
+            track.bone_history.clear()
+            out.append(self._measure(track, person, time_s))
             tracks.append(track)
         for track in keep_coasting:
             track.filter.step(None, time_s, track.size_px)
@@ -254,6 +278,23 @@ class PersonTracker:
             tracks.append(track)
         self._tracks = tracks
         return sorted(out, key=lambda p: p.id)
+
+    def _resume(
+        self, coasting: list[_Track], new_people: list[PersonPose]
+    ) -> list[tuple[_Track, PersonPose]]:
+        """Unclaimed detections whose trunk lies on a track that was just lost take that
+        track over (removed from both lists): one body keeps one id and one skeleton."""
+        resumed = []
+        for person in list(new_people):
+            centre = _trunk_centre(person.landmarks_px)
+            distances = [
+                float(np.hypot(*(centre - _trunk_centre(t.shown)))) / t.size_px for t in coasting
+            ]
+            if distances and min(distances) <= self.settings.resume_distance:
+                track = coasting.pop(int(np.argmin(distances)))
+                new_people.remove(person)
+                resumed.append((track, person))
+        return resumed
 
     def _new_track(self, track_id: int, person: PersonPose, time_s: float) -> _Track:
         return _Track(

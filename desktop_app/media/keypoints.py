@@ -3,15 +3,16 @@
 Both are written as frames arrive and flushed as they go, so a run that stops part way keeps
 what it had. Pixels are pixels of the analysed frame; see core.pose for the coordinate spaces.
 
-CSV columns: frame, time_ms, person, landmark, name, x, y, z, visibility, raw_x, raw_y
-(`x, y` after smoothing, `raw_x, raw_y` straight from the model; empty while a person who
-was briefly lost is shown where predicted), then the person's joint angles in degrees
+CSV columns: frame, time_ms, person, seen, landmark, name, x, y, z, visibility, raw_x, raw_y
+(`x, y` after smoothing, `raw_x, raw_y` straight from the model; `seen` is 1 when the model
+found the person in this frame and 0 while a person who was just lost fades out where last
+seen, when `raw_x, raw_y` are empty), then the person's joint angles in degrees
 (core.angles): angle_left_elbow ... angle_trunk_lean from the picture, and angle3d_left_elbow
 ... angle3d_trunk_lean from the world landmarks; empty where the joints are not seen. The
 angles repeat on each of the person's landmark rows, so any row can be read on its own.
 
 JSON: {"source", "width", "height", "fps", "model", "smoothing", "frames": [{"frame",
-"time_ms", "persons": [{"id", "landmarks": [{"name", "x", "y", "z", "visibility", "raw_x",
+"time_ms", "persons": [{"id", "seen", "landmarks": [{"name", "x", "y", "z", "visibility", "raw_x",
 "raw_y"}, ...], "angles": {name: degrees}, "angles_3d": {name: degrees}}]}]}, and at the end
 whatever `set_summary()` added (for example "exercise" and "reps").
 """
@@ -35,6 +36,7 @@ CSV_COLUMNS = (
     "frame",
     "time_ms",
     "person",
+    "seen",
     "landmark",
     "name",
     "x",
@@ -122,6 +124,7 @@ class CsvKeypointsWriter(KeypointsWriter):
                         frame,
                         round(time_ms, 3),
                         person.id,
+                        int(not person.coasting),
                         i,
                         name,
                         _px(x),
@@ -162,6 +165,7 @@ class JsonKeypointsWriter(KeypointsWriter):
             "persons": [
                 {
                     "id": person.id,
+                    "seen": not person.coasting,
                     "landmarks": [
                         {
                             "name": name,

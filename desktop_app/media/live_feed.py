@@ -215,7 +215,11 @@ class LiveFeed:
                     if self._stopping:
                         return None
                 shifted = replace(
-                    frame, time_ms=frame.time_ms + offset_ms, index=frame.index + first_index
+                    frame,
+                    time_ms=frame.time_ms + offset_ms,
+                    index=frame.index + first_index,
+                    # A loop's first frame: the people there are not where the last pass ended.
+                    new_scene=last is None and first_index > 0,
                 )
                 self._publish(shifted)
                 last = (shifted.time_ms, shifted.index)

@@ -308,7 +308,8 @@ class LoopedSource(FrameSource):
                     time_ms = index * 1000.0 / self._rate
                     if self.seconds is not None and time_ms > self.seconds * 1000.0:
                         return
-                    yield Frame(rgb=frame.rgb, time_ms=time_ms, index=index)
+                    new_scene = frame.index == 0 and index > 0
+                    yield Frame(rgb=frame.rgb, time_ms=time_ms, index=index, new_scene=new_scene)
                     index += 1
 
 

@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
             # The plot follows the lowest-numbered person (the only one, usually).
             _, _, angle = frame.reps[min(frame.reps)]
             self.panel.angle_plot.add(frame.result.time_ms / 1000.0, angle)
-        people = len(frame.result.people)
+        people = frame.result.people_seen
         self.people_label.setText(f"{people} {'person' if people == 1 else 'people'}")
         if frame.dropped_frames:
             self.rate_label.setText(self._rate_text() + f", {frame.dropped_frames} skipped")

@@ -97,7 +97,7 @@ class VideoView(QWidget):
         painter.end()
 
     def _paint_hud(self, painter: QPainter, frame: LiveFrame, now: float) -> None:
-        people = len(frame.result.people)
+        people = frame.result.people_seen
         inference = "" if math.isnan(frame.inference_ms) else f"   pose {frame.inference_ms:.0f} ms"
         text = (
             f"{self.display_fps.rate(now):.1f} FPS{inference}   "

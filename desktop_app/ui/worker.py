@@ -218,7 +218,7 @@ class PoseWorker(QThread):
                 result = pipeline.process(fed.frame)
                 reps = self._count_reps(reps, result)
                 if self._show_angles:
-                    for person in result.people:
+                    for person in (p for p in result.people if not p.coasting):
                         draw_angles(
                             result.annotated,
                             person.landmarks_px,

@@ -1,7 +1,8 @@
 import numpy as np
 
-from desktop_app.core.render import DEFAULT_STYLE, Style, draw_skeleton
+from desktop_app.core.render import DEFAULT_STYLE, Style, draw_people, draw_skeleton
 from desktop_app.core.skeleton import LANDMARK_INDEX, BodyPart
+from desktop_app.core.tracking import TrackedPerson
 
 LEFT_SHOULDER = LANDMARK_INDEX["left_shoulder"]
 LEFT_ELBOW = LANDMARK_INDEX["left_elbow"]
@@ -77,3 +78,39 @@ def test_joint_angles_are_written_beside_their_joints() -> None:
     reddish = (near[..., 0] > 120) & (near[..., 1] < 80) & (near[..., 2] < 80)
     assert reddish.sum() > 10
     assert canvas[:, 200:].max() == 0 and canvas[250:].max() == 0
+
+
+def tracked(lm: np.ndarray, pid: int = 0, opacity: float = 1.0) -> TrackedPerson:
+    return TrackedPerson(
+        id=pid,
+        landmarks_px=lm,
+        raw_landmarks_px=lm,
+        world_m=np.zeros((33, 3), np.float32),
+        coasting=opacity < 1.0,
+        opacity=opacity,
+    )
+
+
+def test_a_fading_person_is_drawn_fainter_and_a_gone_one_not_at_all() -> None:
+    shades = []
+    for opacity in (1.0, 0.5, 0.0):
+        canvas = np.zeros((200, 200, 3), np.uint8)
+        draw_people(canvas, [tracked(person(), opacity=opacity)], DEFAULT_STYLE)
+        shades.append(int(canvas[100, 100, 1]))  # middle of the white upper arm
+    assert shades[0] == 255 and 100 < shades[1] < 155 and shades[2] == 0
+
+
+def test_ids_are_written_only_when_more_than_one_person_is_shown() -> None:
+    lone = np.zeros((200, 400, 3), np.uint8)
+    draw_people(lone, [tracked(person())], DEFAULT_STYLE)
+    pair = np.zeros((200, 400, 3), np.uint8)
+    other = person()
+    other[:, 0] += 200
+    draw_people(pair, [tracked(person()), tracked(other, pid=1)], DEFAULT_STYLE)
+    # Above the shoulders (the highest seen joints, y=50) only the ids are drawn.
+    assert lone[:45].max() == 0
+    assert pair[:45, :200].max() > 0 and pair[:45, 200:].max() > 0
+    hidden = np.zeros((200, 400, 3), np.uint8)
+    style = Style(show_ids=False)
+    draw_people(hidden, [tracked(person()), tracked(other, pid=1)], style)
+    assert hidden[:45].max() == 0

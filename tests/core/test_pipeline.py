@@ -1,0 +1,50 @@
+"""The pipeline on real MediaPipe: tracks restart on a loop and on a cut, and lost people are
+not counted as present."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from desktop_app.core.frame import Frame
+from desktop_app.core.pipeline import Pipeline, SceneCuts
+from desktop_app.core.pose import PoseEstimator, PoseSettings
+from desktop_app.core.smoothing import make_smoother
+
+
+def test_a_cut_and_a_loop_are_new_scenes_and_motion_is_not(grace_hopper, astronaut) -> None:
+    cuts = SceneCuts()
+    _h, _w = grace_hopper.shape[:2]
+    other = np.ascontiguousarray(np.resize(astronaut, grace_hopper.shape))
+    shifted = np.roll(grace_hopper, 12, axis=1)  # the person moves a little
+    frames = [grace_hopper, shifted, other, other]
+    seen = [cuts.is_cut(Frame(rgb=f, time_ms=i * 33.0, index=i)) for i, f in enumerate(frames)]
+    assert seen == [False, False, True, False]
+    assert cuts.is_cut(Frame(rgb=other, time_ms=200.0, index=4, new_scene=True))
+
+
+def test_a_loop_restarts_tracking_and_the_lost_are_not_counted(model, grace_hopper) -> None:
+    blank = np.zeros_like(grace_hopper)
+    with PoseEstimator(model, PoseSettings(num_poses=1)) as estimator:
+        pipeline = Pipeline(estimator, make_smoother("kalman", 0.5))
+        results = [
+            pipeline.process(Frame(rgb=grace_hopper, time_ms=i * 33.0, index=i)) for i in range(5)
+        ]
+        assert [r.people_seen for r in results] == [1] * 5
+        # The picture goes black (a cut): nobody is left hanging on it, not even fading.
+        gone = [
+            pipeline.process(Frame(rgb=blank, time_ms=(5 + i) * 33.0, index=5 + i))
+            for i in range(10)
+        ]
+        assert all(not r.people for r in gone)
+        before = results[-1].people[0].landmarks_px
+        # The file loops: the next pass's first frame starts a fresh track on the
+        # measurement, not smoothed from where the last pass ended.
+        looped = pipeline.process(
+            Frame(
+                rgb=np.roll(grace_hopper, 40, axis=1), time_ms=16 * 33.0, index=16, new_scene=True
+            )
+        )
+        (p,) = looped.people
+        assert p.id == 0 and not p.coasting
+        assert np.allclose(p.landmarks_px[:, :2], p.raw_landmarks_px[:, :2])
+        assert not np.allclose(p.landmarks_px[:, :2], before[:, :2], atol=20)
