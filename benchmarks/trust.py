@@ -4,11 +4,12 @@ counts of PoseCam's tracking and smoothing, against a lag-free reference.
     python benchmarks/trust.py [--clips NAME ...] [--cache DIR] [--strength 0.5]
 
 The reference: MediaPipe's PoseLandmarker in IMAGE mode on every frame (no tracking, no
-temporal filter, so no lag; frames where it finds nobody are looked at again at a low
-detection confidence, so a person half out of the picture still counts), smoothed over time
-by a centred Savitzky-Golay window (zero phase: noise goes down, no lag comes in). Against
-it, for every clip in ../shared/data/videos and ../shared/data/exercise and known-motion sweeps of real photos, per smoothing mode (`none`,
-`kalman`, `oneeuro`) and `--num-poses` 1, 2 and 3, all in percent of the person's size:
+temporal filter, so no lag; frames where it finds nobody are looked at again at a low detection
+confidence, so a person half out of the picture still counts), smoothed over time by a centred
+Savitzky-Golay window (zero phase: noise goes down, no lag comes in). Against it, for every
+clip in ../shared/data/videos and ../shared/data/exercise and known-motion sweeps of real
+photos, per smoothing mode (`none`, `kalman`, `oneeuro`) and `--num-poses` 1, 2 and 3,
+all in percent of the person's size:
 
 * deviation of the drawn limb landmarks: mean, on the fastest 20 % of joint-frames, and p95;
 * jitter (RMS second difference) on still stretches;
