@@ -190,6 +190,8 @@ def _same_body(a: PersonPose, b: PersonPose, distance: float) -> bool:
     return bool(close.mean() >= 0.5)
 
 
+# The two sides of the trunk (shoulder to hip) among SHAPE_BONES.
+_TRUNK_BONES = [8, 9]
 # Frames of bone lengths a track remembers, and how many a bone needs before it is judged.
 _BONE_HISTORY = 300
 _BONE_SAMPLES = 30
@@ -334,22 +336,34 @@ class PersonTracker:
         )
 
     def _implausible(self, track: _Track, person: PersonPose) -> bool:
-        """Whether a limb of the detection is far longer than the track has ever shown it.
+        """Whether the detection's shape cannot be the track's person.
 
-        Only too long counts: a limb pointing at the camera looks short (foreshortening), but
-        no limb looks longer than it is. The usual length is the 90th percentile of the
-        track's recent lengths, judged once a bone has been seen often enough.
+        Two tests, on limb lengths relative to the person's size, never on orientation (a
+        flip or a handstand keeps its lengths):
+
+        * a limb far longer than the track has ever shown it: a limb pointing at the camera
+          looks short (foreshortening), but no limb looks longer than it is (parts of two
+          people, a limb snapped onto the background). "Usual" is the 90th percentile of the
+          track's recent lengths, judged once a bone has been seen often enough;
+        * a trunk side that halves or doubles since the last frame: a body folding onto
+          itself between two frames is the model's mistake, a real bend takes longer.
         """
+        bones = bone_lengths(person.landmarks_px, track.size_px)
+        if track.bone_history:
+            last = track.bone_history[-1][_TRUNK_BONES]
+            now = bones[_TRUNK_BONES]
+            both = np.isfinite(last) & np.isfinite(now) & (last > 0.02)
+            ratio = now[both] / last[both]
+            if np.any((ratio < 0.5) | (ratio > 2.0)):
+                return True
         if len(track.bone_history) < _BONE_SAMPLES:
             return False
         history = np.array(track.bone_history)
-        counts = np.isfinite(history).sum(axis=0)
-        usual = np.full(len(SHAPE_BONES), np.nan)
-        known = counts >= _BONE_SAMPLES
+        known = np.isfinite(history).sum(axis=0) >= _BONE_SAMPLES
         if not known.any():
             return False
+        usual = np.full(len(SHAPE_BONES), np.nan)
         usual[known] = np.nanpercentile(history[:, known], 90, axis=0)
-        bones = bone_lengths(person.landmarks_px, track.size_px)
         judged = np.isfinite(bones) & known & (usual > 0.02)
         return bool(np.any(bones[judged] > self.settings.shape_tolerance * usual[judged]))
 

@@ -153,3 +153,18 @@ def test_a_fast_limb_is_followed_while_the_body_stays() -> None:
     assert max(errors) < 20, errors
     # And the still body stays steady.
     assert np.median(still_errors[10:]) < 2.0
+
+
+def test_a_body_folded_onto_itself_for_a_frame_is_not_taken() -> None:
+    smoother = make_smoother("kalman", 0.5, max_people=1)
+    for i in range(10):
+        smoother.update([person(standing())], i * FRAME_MS)
+    folded = standing()
+    # The model drops the head and shoulders onto the hips for one frame.
+    upper = [i for i in range(23)]
+    folded[upper, 1] += 130
+    (shown,) = smoother.update([person(folded)], 10 * FRAME_MS)
+    assert shown.coasting
+    assert abs(shown.landmarks_px[IDX["nose"], 1] - standing()[IDX["nose"], 1]) < 5
+    (back,) = smoother.update([person(standing())], 11 * FRAME_MS)
+    assert not back.coasting and back.id == 0
