@@ -5,6 +5,7 @@ Qt-free, so it runs headless and in the packaged app alike.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,11 +96,23 @@ def default_output_path(input_path: Path) -> Path:
     return input_path.with_name(f"{input_path.stem}_posecam{suffix}")
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """True when `a` and `b` name one file: the same path spelled differently, a symbolic
+    link, or a hard link (which resolve() cannot see; writing to it would overwrite the other)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        # One of them does not exist (yet), so they cannot be one file.
+        return False
+
+
 def _check_output(path: Path, input_path: Path, overwrite: bool, allowed: tuple[str, ...]) -> None:
     if path.suffix.lower() not in allowed:
         raise OutputError(path, f"output must end in one of {', '.join(allowed)}")
-    if path.resolve() == input_path.resolve():
-        raise OutputError(path, "output would replace the input; choose another name")
+    if _same_file(path, input_path):
+        raise OutputError(path, "is the same file as the input; choose another name")
     if path.is_dir():
         raise OutputError(path, "is a folder; give a file name")
     parent = path.parent
@@ -143,7 +156,7 @@ def annotate(
     _check_output(output, input_path, options.overwrite, allowed)
     if options.keypoints is not None:
         _check_output(options.keypoints, input_path, options.overwrite, KEYPOINT_SUFFIXES)
-        if options.keypoints.resolve() == output.resolve():
+        if _same_file(options.keypoints, output):
             raise OutputError(options.keypoints, "keypoints and video cannot be the same file")
         _probe_writable(options.keypoints)
     _probe_writable(output)
