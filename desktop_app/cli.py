@@ -8,9 +8,11 @@ exit code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from desktop_app import __version__
 from desktop_app.core.angles import ANGLE_NAMES
@@ -22,28 +24,55 @@ EXIT_OK = 0
 EXIT_USER_ERROR = 2
 
 
-def _confidence(text: str) -> float:
+# The most people `--num-poses` may ask for; the window's People box offers the same 1-10.
+MOST_PEOPLE = 10
+
+
+def _number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    # float() takes "nan" and "inf"; no option of ours means either.
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return value
+
+
+def _confidence(text: str) -> float:
+    value = _number(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
     return value
 
 
-def _positive_int(text: str) -> int:
+def _degrees(text: str) -> float:
+    value = _number(text)
+    if not 0.0 <= value <= 180.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 180 degrees")
+    return value
+
+
+def _number_of_people(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is less than 1")
+    if not 1 <= value <= MOST_PEOPLE:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {MOST_PEOPLE}")
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """Reports a wrong argument in one line, as every other problem is, instead of argparse's
+    usage block followed by the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"posecam: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posecam",
         description="Draw a steady human pose skeleton over video, offline on the CPU.",
     )
@@ -98,10 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annotate.add_argument(
         "--num-poses",
-        type=_positive_int,
+        type=_number_of_people,
         default=1,
         metavar="N",
-        help="most people to find in a frame (default: %(default)s)",
+        help=f"most people to find in a frame, 1-{MOST_PEOPLE} (default: %(default)s)",
     )
     annotate.add_argument(
         "--model", type=Path, metavar="PATH", help="another pose landmarker .task bundle"
@@ -126,10 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--angle", choices=ANGLE_NAMES, help="with --exercise custom: the joint angle to follow"
     )
     annotate.add_argument(
-        "--down", type=float, metavar="DEG", help="with --exercise custom: bottom threshold"
+        "--down", type=_degrees, metavar="DEG", help="with --exercise custom: bottom threshold"
     )
     annotate.add_argument(
-        "--up", type=float, metavar="DEG", help="with --exercise custom: top threshold"
+        "--up", type=_degrees, metavar="DEG", help="with --exercise custom: top threshold"
     )
 
     sample = commands.add_parser(

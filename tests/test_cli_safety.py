@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.cli import main
 from tests.test_annotate_cli import assert_one_line_error, run
 
 
@@ -58,3 +59,68 @@ def test_keypoints_that_are_the_video_by_another_name_are_refused(
     assert code == 2
     assert_one_line_error(err, "old.csv", "same file")
     assert output.read_bytes() == b"an earlier result"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--num-poses", "3000000000"),
+        ("--num-poses", "11"),
+        ("--num-poses", "0"),
+        ("--num-poses", "-2"),
+        ("--num-poses", "1.5"),
+        ("--smoothing-strength", "nan"),
+        ("--smoothing-strength", "inf"),
+        ("--smoothing-strength", "-0.1"),
+        ("--smoothing-strength", "1.01"),
+        ("--min-confidence", "nan"),
+        ("--min-confidence", "-inf"),
+        ("--min-confidence", "2"),
+        ("--down", "nan"),
+        ("--down", "-5"),
+        ("--up", "inf"),
+        ("--up", "181"),
+        ("--up", "ninety"),
+    ],
+)
+def test_impossible_numbers_are_refused_in_one_line(
+    option: str, value: str, clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out.mp4"
+    with pytest.raises(SystemExit) as exit_info:
+        # OPTION=VALUE, as argparse would take "-inf" on its own for an option.
+        main(["annotate", str(clip), "-o", str(output), f"{option}={value}"])
+    assert exit_info.value.code == 2
+    assert_one_line_error(capsys.readouterr().err, option, value, "--help")
+    assert not output.exists()
+
+
+def test_custom_thresholds_out_of_order_are_refused(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4", "--exercise", "custom",
+                       "--angle", "left_knee", "--down", "150", "--up", "80")  # fmt: skip
+    assert code == 2
+    assert_one_line_error(err, "--down 150 must be below --up 80")
+
+
+def test_an_unknown_option_is_one_line_too(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--no-such-option"])
+    assert exit_info.value.code == 2
+    assert_one_line_error(capsys.readouterr().err, "--no-such-option")
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        ("--num-poses", "10", "--smoothing-strength", "1", "--min-confidence", "0"),
+        ("--num-poses", "1", "--smoothing-strength", "0", "--min-confidence", "1"),
+    ],
+)
+def test_the_limits_themselves_are_accepted(
+    limits: tuple[str, ...], clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = run(capsys, clip, "-o", tmp_path / "out.mp4", *limits)
+    assert code == 0, err
+    assert "30 frames" in stdout
