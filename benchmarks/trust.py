@@ -339,6 +339,7 @@ def main() -> int:
     model = load_default_model()
     failures: list[str] = []
     costs: list[float] = []
+    summary: list[tuple[str, int, Scores, Scores]] = []
     for clip in all_clips(args.clips):
         det = load_or_record(clip, model, args.cache)
         fill_reference_gaps(det, model, args.cache)
@@ -362,6 +363,8 @@ def main() -> int:
             failures += [
                 f"{clip.name} n{n}: {f}" for f in check(results["kalman"], results["none"], n)
             ]
+            summary.append((clip.name, n, results["kalman"], results["none"]))
+    print_summary(summary)
     cost = statistics.mean(costs) if costs else math.nan
     print(f"\ntracking and smoothing (kalman): {cost:.3f} ms per person per frame")
     if not cost <= TARGETS["cost_ms"]:
@@ -370,6 +373,26 @@ def main() -> int:
         "\nFAIL:\n  " + "\n  ".join(failures) if failures else "\nPASS: every target on every clip"
     )
     return 0
+
+
+def print_summary(rows: list[tuple[str, int, Scores, Scores]]) -> None:
+    """One line per clip and --num-poses: kalman against none, as the README's table."""
+    print("\n=== summary: kalman (default) against none, per clip and --num-poses")
+    print("| clip | people | fastest 20 % | p95 | still jitter | worst rep angle (deg) |"
+          " duplicates | ghosts | missed | implausible | id switches |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, n, k, none in rows:
+        angles = [abs(e) for e in k.angle_errors if math.isfinite(e)]
+        worst = f"{max(angles):.1f}" if angles else "-"
+        print(f"| {name} | {n} | {k.fast / none.fast:.2f}x | {k.p95 / none.p95:.2f}x"
+              f" | {_ratio(k.jitter, none.jitter)} | {worst} | {k.duplicates}"
+              f" | {100 * k.ghosts / max(k.drawn, 1):.1f} %"
+              f" | {100 * k.missed / max(k.reference, 1):.1f} %"
+              f" | {k.implausible} | {k.id_switches} |")  # fmt: skip
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if math.isfinite(a) and math.isfinite(b) and b > 0 else "-"
 
 
 def check(k: Scores, none: Scores, n: int) -> list[str]:
