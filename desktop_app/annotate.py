@@ -22,11 +22,12 @@ from desktop_app.media.images import is_image_path, write_image
 from desktop_app.media.keypoints import (
     KEYPOINT_SUFFIXES,
     JsonKeypointsWriter,
+    KeypointsWriter,
     keypoints_header,
     open_keypoints_writer,
 )
 from desktop_app.media.sources import ImageSource, VideoFileSource
-from desktop_app.media.video_writer import VideoWriter
+from desktop_app.media.video_writer import VideoWriter, move_into_place, partial_path
 
 VIDEO_OUTPUT_SUFFIXES = (".mp4", ".mov", ".mkv")
 # x264 preset for annotated videos, chosen by benchmarks/annotate.py (see docs/performance.md).
@@ -58,6 +59,8 @@ class AnnotateSummary:
     """What a run did."""
 
     input: Path
+    #: Where the annotated video or image and the keypoints are: the names asked for, or their
+    #: partial names (NAME.partial.mp4) when the input broke part way.
     output: Path
     keypoints: Path | None
     frames: int
@@ -124,6 +127,23 @@ def _check_output(path: Path, input_path: Path, overwrite: bool, allowed: tuple[
         raise OutputError(path, "already exists (use --overwrite to replace it)")
 
 
+def _check_partial(path: Path, input_path: Path, overwrite: bool) -> None:
+    """The file that becomes `path` when complete is written first under its partial name:
+    that name must be free too (or --overwrite given), and not name the input."""
+    partial = partial_path(path)
+    held_for = f"PoseCam writes {path.name} under this name until it is complete"
+    if _same_file(partial, input_path):
+        raise OutputError(partial, f"is the input file; {held_for}, so choose another name")
+    if partial.is_dir():
+        raise OutputError(partial, f"is a folder; {held_for}, so move it away")
+    if (partial.exists() or partial.is_symlink()) and not overwrite:
+        raise OutputError(
+            partial,
+            f"already exists (left by a run that stopped part way?); {held_for}, so move it "
+            "away or use --overwrite to replace it",
+        )
+
+
 def _probe_writable(path: Path) -> None:
     """Fail before any work if the file cannot be created, without leaving it behind."""
     existed = path.exists()
@@ -143,8 +163,11 @@ def annotate(
 ) -> AnnotateSummary:
     """Annotate a video or an image. Raises PoseCamError (with a one-line message) on bad input.
 
-    If the input video breaks part way, the frames before the break are written, the output is
-    finalised so it plays, and the summary's `stopped_early` says what happened.
+    Outputs are written as NAME.partial.mp4 (or .csv, ...) beside their targets and replace
+    them only when complete. If the input video breaks part way, the frames before the break
+    are written and finalised so they play, under the partial names (the summary's `output` and
+    `keypoints`), and the summary's `stopped_early` says what happened. If the run is
+    interrupted, the KeyboardInterrupt says where the frames done so far are.
     """
     input_path = options.input
     image_input = is_image_path(input_path)
@@ -159,7 +182,9 @@ def annotate(
         if _same_file(options.keypoints, output):
             raise OutputError(options.keypoints, "keypoints and video cannot be the same file")
         _probe_writable(options.keypoints)
+        _check_partial(options.keypoints, input_path, options.overwrite)
     _probe_writable(output)
+    _check_partial(output, input_path, options.overwrite)
 
     # Open the input before loading the model so a wrong file name is reported at once.
     source = ImageSource(input_path) if image_input else VideoFileSource(input_path)
@@ -196,20 +221,14 @@ def _run(
     image_input: bool,
     progress: Callable[[int, int | None], None] | None,
 ) -> AnnotateSummary:
-    keypoints = open_keypoints_writer(options.keypoints, header) if options.keypoints else None
-    writer = None if image_input else VideoWriter(output, source.fps or 30.0, preset=ENCODER_PRESET)
-
-    def write(result: FrameResult) -> None:
-        if writer is not None:
-            writer.write(result.annotated, result.time_ms)
-        else:
-            write_image(output, result.annotated)
-        if keypoints is not None:
-            keypoints.write(result.index, result.time_ms, result.people)
-
-    # Three stages on three threads: decoding reads ahead and encoding writes behind while the
-    # pose model works on the frame between them (see media/background.py).
-    sink: WriteBehind[FrameResult] = WriteBehind(write, name="posecam-encode")
+    # Both files are written under partial names beside their targets and moved into place only
+    # once complete: a run that fails leaves the targets as they were (an old output that
+    # --overwrite was to replace included), and one stopped part way leaves its work in files
+    # whose names say that they are incomplete.
+    partial_output = partial_path(output)
+    partial_keypoints = partial_path(options.keypoints) if options.keypoints else None
+    keypoints: KeypointsWriter | None = None
+    writer: VideoWriter | None = None
     exercise = (
         EXERCISES[options.exercise] if isinstance(options.exercise, str) else options.exercise
     )
@@ -219,44 +238,76 @@ def _run(
     started = time.perf_counter()
     try:
         try:
+            if partial_keypoints is not None:
+                keypoints = open_keypoints_writer(partial_keypoints, header)
+            if not image_input:
+                writer = VideoWriter(partial_output, source.fps or 30.0, preset=ENCODER_PRESET)
+
+            def write(result: FrameResult) -> None:
+                if writer is not None:
+                    writer.write(result.annotated, result.time_ms)
+                else:
+                    write_image(partial_output, result.annotated)
+                if keypoints is not None:
+                    keypoints.write(result.index, result.time_ms, result.people)
+
+            # Three stages on three threads: decoding reads ahead and encoding writes behind
+            # while the pose model works on the frame between them (see media/background.py).
+            sink: WriteBehind[FrameResult] = WriteBehind(write, name="posecam-encode")
             try:
-                for frame in read_ahead(source, name="posecam-decode"):
-                    # Each decoded frame is a fresh array: draw on it, no copy.
-                    result = pipeline.process(frame, draw_in_place=True)
-                    if reps is not None:
-                        reps.update(list(result.people), result.time_ms)
-                    sink.put(result)
-                    frames += 1
-                    with_person += any(not p.coasting for p in result.people)
-                    if progress is not None:
-                        progress(frames, source.frame_count)
-            except InputError as exc:
+                try:
+                    for frame in read_ahead(source, name="posecam-decode"):
+                        # Each decoded frame is a fresh array: draw on it, no copy.
+                        result = pipeline.process(frame, draw_in_place=True)
+                        if reps is not None:
+                            reps.update(list(result.people), result.time_ms)
+                        sink.put(result)
+                        frames += 1
+                        with_person += any(not p.coasting for p in result.people)
+                        if progress is not None:
+                            progress(frames, source.frame_count)
+                except InputError as exc:
+                    if not frames:
+                        raise
+                    stopped_early = exc
+            finally:
+                sink.close()
+        finally:
+            if reps is not None and isinstance(keypoints, JsonKeypointsWriter):
+                keypoints.set_summary({"exercise": reps.exercise.name, "reps": reps.counts()})
+            # Finalise both files whatever happened, so everything written so far stays usable.
+            try:
+                if writer is not None:
+                    writer.close()
+            finally:
+                if keypoints is not None:
+                    keypoints.close()
                 if not frames:
-                    raise
-                stopped_early = exc
-        finally:
-            sink.close()
-    finally:
-        if reps is not None and isinstance(keypoints, JsonKeypointsWriter):
-            keypoints.set_summary({"exercise": reps.exercise.name, "reps": reps.counts()})
-        # Finalise both files whatever happened, so everything written so far stays usable.
-        try:
-            if writer is not None:
-                writer.close()
-        finally:
-            if keypoints is not None:
-                keypoints.close()
-            if not frames:
-                # Nothing was recorded: leave no empty, unplayable files behind.
-                for path in (output, options.keypoints):
-                    if path is not None:
-                        path.unlink(missing_ok=True)
+                    # Nothing was done: leave no empty, unplayable files behind (and none that
+                    # would stand in the way of the next run).
+                    for path in (partial_output, partial_keypoints):
+                        if path is not None:
+                            path.unlink(missing_ok=True)
+    except KeyboardInterrupt:
+        if not frames:
+            raise
+        done = writer.frames_written if writer is not None else frames
+        kept = " and ".join(str(p) for p in (partial_output, partial_keypoints) if p is not None)
+        raise KeyboardInterrupt(f"the {done} frames annotated so far are in {kept}") from None
     if frames == 0:
         raise InputError(options.input, "holds no frames")
+    if stopped_early is None:
+        move_into_place(partial_output, output)
+        if partial_keypoints is not None and options.keypoints is not None:
+            move_into_place(partial_keypoints, options.keypoints)
+        written_output, written_keypoints = output, options.keypoints
+    else:
+        # What a broken input gave is kept, but it does not replace a complete earlier result.
+        written_output, written_keypoints = partial_output, partial_keypoints
     return AnnotateSummary(
         input=options.input,
-        output=output,
-        keypoints=options.keypoints,
+        output=written_output,
+        keypoints=written_keypoints,
         frames=frames,
         frames_with_person=with_person,
         seconds=time.perf_counter() - started,

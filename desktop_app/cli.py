@@ -185,8 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PoseCamError as exc:
         print(f"posecam: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("posecam: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        # An interrupted annotate run says where the frames done so far are kept.
+        kept = f"; {exc}" if str(exc) else ""
+        print(f"posecam: interrupted{kept}", file=sys.stderr)
         return 130
 
 
@@ -238,7 +240,8 @@ def _annotate(args: argparse.Namespace) -> int:
     if summary.stopped_early is not None:
         print(
             f"posecam: {summary.stopped_early}; the {summary.frames} frames before it were "
-            f"written to {summary.output}",
+            f"written to {summary.output}"
+            + (f" and {summary.keypoints}" if summary.keypoints else ""),
             file=sys.stderr,
         )
         return EXIT_USER_ERROR

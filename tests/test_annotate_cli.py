@@ -221,11 +221,15 @@ def test_video_that_breaks_half_way_keeps_what_came_before(
     stopped_at = int(err.split("frames before it")[0].split("the ")[-1])
     assert 10 < stopped_at < 50
     assert f"frame {stopped_at}" in err
-    codec, count, _, _ = probe(out)  # the partial output plays
+    # What the broken input gave plays, under names that say it is incomplete.
+    partial_out, partial_keypoints = tmp_path / "out.partial.mp4", tmp_path / "k.partial.csv"
+    assert str(partial_out) in err
+    codec, count, _, _ = probe(partial_out)
     assert codec == "h264" and count == stopped_at
-    with open(keypoints, newline="") as f:
+    with open(partial_keypoints, newline="") as f:
         assert len({r["frame"] for r in csv.DictReader(f)}) == stopped_at
     assert f"{stopped_at} frames" in stdout
+    assert not out.exists() and not keypoints.exists()
 
 
 def test_output_folder_missing(short_clip: Path, tmp_path: Path, capsys) -> None:

@@ -4,14 +4,23 @@ traceback. Every test works on real files."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 
 from desktop_app.cli import main
-from tests.test_annotate_cli import assert_one_line_error, run
+from desktop_app.core.frame import Frame
+from desktop_app.core.pipeline import FrameResult, Pipeline
+from tests.test_annotate_cli import _faststart_clip, assert_one_line_error, probe, run
 
 
 @pytest.fixture
@@ -124,3 +133,150 @@ def test_the_limits_themselves_are_accepted(
     code, stdout, err = run(capsys, clip, "-o", tmp_path / "out.mp4", *limits)
     assert code == 0, err
     assert "30 frames" in stdout
+
+
+def _old_results(tmp_path: Path) -> tuple[Path, Path]:
+    """An earlier run's video and keypoints, which --overwrite may replace only with better."""
+    output, keypoints = tmp_path / "old.mp4", tmp_path / "old.json"
+    output.write_bytes(b"an earlier video")
+    keypoints.write_text('{"an earlier": "result"}')
+    return output, keypoints
+
+
+def test_overwrite_keeps_the_old_output_when_the_input_gives_no_frame(
+    astronaut: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = tmp_path / "whole.mp4"
+    _faststart_clip(whole, astronaut, 20)
+    # Cut inside the first frame: the file opens (its index is at the front) but gives nothing.
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(whole.read_bytes()[: whole.stat().st_size // 20])
+    output, keypoints = _old_results(tmp_path)
+    code, _, err = run(capsys, broken, "-o", output, "--keypoints", keypoints, "--overwrite")
+    assert code == 2
+    assert_one_line_error(err, "broken.mp4", "frame 0")
+    assert output.read_bytes() == b"an earlier video"
+    assert keypoints.read_text() == '{"an earlier": "result"}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "broken.mp4", "old.json", "old.mp4", "whole.mp4"]  # fmt: skip
+
+
+def test_overwrite_replaces_the_old_output_once_the_new_one_is_complete(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output, keypoints = _old_results(tmp_path)
+    code, _, err = run(capsys, clip, "-o", output, "--keypoints", keypoints, "--overwrite")
+    assert code == 0, err
+    assert probe(output)[:2] == ("h264", 30)
+    assert len(json.loads(keypoints.read_text())["frames"]) == 30
+    assert not (tmp_path / "old.partial.mp4").exists()
+    assert not (tmp_path / "old.partial.json").exists()
+
+
+def _stop_at_frame(monkeypatch: pytest.MonkeyPatch, index: int, error: BaseException) -> None:
+    """Make the pipeline raise `error` when it reaches frame `index`, as Ctrl+C or a fault in
+    the pose model would; everything around it (decoding, encoding, the files) stays real."""
+    process = Pipeline.process
+
+    def process_until(self: Pipeline, frame: Frame, **kwargs: bool) -> FrameResult:
+        if frame.index == index:
+            raise error
+        return process(self, frame, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "process", process_until)
+
+
+def test_ctrl_c_part_way_keeps_the_old_output_and_the_frames_done_in_partial_files(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    output, keypoints = _old_results(tmp_path)
+    _stop_at_frame(monkeypatch, 12, KeyboardInterrupt())
+    code, _, err = run(capsys, clip, "-o", output, "--keypoints", keypoints, "--overwrite")
+    assert code == 130
+    partial_output, partial_keypoints = tmp_path / "old.partial.mp4", tmp_path / "old.partial.json"
+    assert err.strip() == (
+        f"posecam: interrupted; the 12 frames annotated so far are in {partial_output} "
+        f"and {partial_keypoints}"
+    )
+    assert output.read_bytes() == b"an earlier video"
+    assert keypoints.read_text() == '{"an earlier": "result"}'
+    assert probe(partial_output)[:2] == ("h264", 12)  # finished, so it plays
+    assert [f["frame"] for f in json.loads(partial_keypoints.read_text())["frames"]] == list(
+        range(12)
+    )
+
+
+def test_a_leftover_partial_file_is_not_replaced_without_being_asked(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leftover = tmp_path / "out.partial.mp4"
+    leftover.write_bytes(b"what an interrupted run kept")
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4")
+    assert code == 2
+    assert_one_line_error(err, "out.partial.mp4", "already exists", "--overwrite")
+    assert leftover.read_bytes() == b"what an interrupted run kept"
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4", "--overwrite")
+    assert code == 0, err
+    assert not leftover.exists() and probe(tmp_path / "out.mp4")[:2] == ("h264", 30)
+
+
+def test_an_input_named_like_the_partial_file_is_refused(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    named = tmp_path / "out.partial.mp4"
+    clip.rename(named)
+    before = named.read_bytes()
+    code, _, err = run(capsys, named, "-o", tmp_path / "out.mp4", "--overwrite")
+    assert code == 2
+    assert_one_line_error(err, "out.partial.mp4", "is the input file")
+    assert named.read_bytes() == before
+
+
+def _long_clip(path: Path, photo: np.ndarray, frames: int) -> None:
+    """A small clip long enough that annotating it takes many seconds."""
+    small = np.ascontiguousarray(photo[::2, ::2])
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = small.shape[1], small.shape[0], "yuv420p"
+        for i in range(frames):
+            shifted = np.roll(small, 4 * i, axis=1)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(shifted, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C is a console event on Windows")
+def test_a_real_ctrl_c_keeps_the_old_output_and_a_playable_partial_file(
+    astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    long_clip = tmp_path / "long.mp4"
+    _long_clip(long_clip, astronaut, 1800)
+    output = tmp_path / "old.mp4"
+    output.write_bytes(b"an earlier video")
+    partial_output = tmp_path / "old.partial.mp4"
+    command = [sys.executable, "-m", "desktop_app", "annotate", str(long_clip), "-o", str(output)]
+    child = subprocess.Popen(
+        [*command, "--overwrite"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        # Generous waits: the machine may be busy. Frames reach the file once the model runs.
+        deadline = time.monotonic() + 240
+        while not (partial_output.exists() and partial_output.stat().st_size > 0):
+            assert child.poll() is None, child.communicate()
+            assert time.monotonic() < deadline, "no frame was written in 240 s"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 130, err
+    assert_one_line_error(
+        err, "posecam: interrupted; the ", f"annotated so far are in {partial_output}"
+    )
+    done = int(err.split("the ")[1].split(" frames")[0])
+    assert 0 < done < 1800
+    assert probe(partial_output)[:2] == ("h264", done)
+    assert output.read_bytes() == b"an earlier video"

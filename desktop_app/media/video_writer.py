@@ -30,6 +30,24 @@ _TIME_BASES = {"libx264": Fraction(1, 90000)}
 _FALLBACK_TIME_BASE = Fraction(1, 1000)
 
 
+def partial_path(path: str | Path) -> Path:
+    """Where a file to be written to `path` is made first: `clip.mp4` -> `clip.partial.mp4`
+    beside it (the same folder, so that moving it into place is one atomic rename; the suffix
+    kept, so that a run stopped part way leaves a file that players and readers still open).
+    """
+    path = Path(path)
+    return path.with_name(f"{path.stem}.partial{path.suffix}")
+
+
+def move_into_place(partial: Path, path: Path) -> None:
+    """Replace `path` by the finished `partial` file in one step, so that `path` holds either
+    what it held before or the whole new file, never a part of it."""
+    try:
+        os.replace(partial, path)
+    except OSError as exc:
+        raise OutputError(path, f"cannot move {partial.name} into place ({reason(exc)})") from None
+
+
 def _container_format(path: Path) -> str:
     return {".mkv": "matroska", ".mov": "mov"}.get(path.suffix.lower(), "mp4")
 
