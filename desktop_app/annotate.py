@@ -16,7 +16,7 @@ from desktop_app.core.pipeline import FrameResult, Pipeline
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.reps import EXERCISES, Exercise, RepTracker
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
-from desktop_app.errors import InputError, OutputError, reason
+from desktop_app.errors import InputError, OutputError, add_note, reason
 from desktop_app.media.background import WriteBehind, read_ahead
 from desktop_app.media.images import is_image_path, write_image
 from desktop_app.media.keypoints import (
@@ -166,8 +166,9 @@ def annotate(
     Outputs are written as NAME.partial.mp4 (or .csv, ...) beside their targets and replace
     them only when complete. If the input video breaks part way, the frames before the break
     are written and finalised so they play, under the partial names (the summary's `output` and
-    `keypoints`), and the summary's `stopped_early` says what happened. If the run is
-    interrupted, the KeyboardInterrupt says where the frames done so far are.
+    `keypoints`), and the summary's `stopped_early` says what happened. If the run stops part
+    way (Ctrl+C, an error), a note on the exception (`errors.with_notes`) says where the frames
+    done so far are.
     """
     input_path = options.input
     image_input = is_image_path(input_path)
@@ -235,6 +236,7 @@ def _run(
     reps = RepTracker(exercise) if exercise is not None else None
     frames = with_person = 0
     stopped_early: InputError | None = None
+    files_finished = False
     started = time.perf_counter()
     try:
         try:
@@ -288,12 +290,16 @@ def _run(
                     for path in (partial_output, partial_keypoints):
                         if path is not None:
                             path.unlink(missing_ok=True)
-    except KeyboardInterrupt:
-        if not frames:
-            raise
-        done = writer.frames_written if writer is not None else frames
-        kept = " and ".join(str(p) for p in (partial_output, partial_keypoints) if p is not None)
-        raise KeyboardInterrupt(f"the {done} frames annotated so far are in {kept}") from None
+            files_finished = True
+    except BaseException as exc:
+        # Stopped part way (Ctrl+C, a full disk, a fault): say where the work done so far is,
+        # when the files were finished and so can be opened.
+        kept = [p for p in (partial_output, partial_keypoints) if p is not None and p.exists()]
+        if frames and files_finished and kept:
+            done = writer.frames_written if writer is not None else frames
+            where = " and ".join(map(str, kept))
+            add_note(exc, f"the {done} frames annotated so far are in {where}")
+        raise
     if frames == 0:
         raise InputError(options.input, "holds no frames")
     if stopped_early is None:

@@ -18,7 +18,7 @@ from desktop_app import __version__
 from desktop_app.core.angles import ANGLE_NAMES
 from desktop_app.core.reps import EXERCISES, Exercise
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
-from desktop_app.errors import PoseCamError
+from desktop_app.errors import PoseCamError, with_notes
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -174,22 +174,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.app_log import route_output
 
     route_output()
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         if args.command == "annotate":
             return _annotate(args)
         if args.command == "sample-clip":
             return _sample_clip(args)
         return _window(args)
     except PoseCamError as exc:
-        print(f"posecam: {exc}", file=sys.stderr)
+        print(f"posecam: {with_notes(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt as exc:
-        # An interrupted annotate run says where the frames done so far are kept.
-        kept = f"; {exc}" if str(exc) else ""
-        print(f"posecam: interrupted{kept}", file=sys.stderr)
+        # An interrupted annotate run notes where the frames done so far are kept.
+        kept = with_notes(exc)
+        print(f"posecam: interrupted{'; ' + kept if kept else ''}", file=sys.stderr)
         return 130
+    except Exception as exc:
+        # A fault of ours, not the user's: one line here, the traceback in the log for a report.
+        print(
+            f"posecam: unexpected error: {_one_line(exc)} ({_log_traceback(exc, argv)})",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+
+
+def _one_line(exc: BaseException, most_chars: int = 300) -> str:
+    message = " ".join(str(exc).split())
+    if len(message) > most_chars:
+        message = message[: most_chars - 3] + "..."
+    # The notes (where the frames done so far are kept) matter most: never cut them off.
+    what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return "; ".join([what, *getattr(exc, "__notes__", [])])
+
+
+def _log_traceback(exc: BaseException, argv: Sequence[str] | None) -> str:
+    """Append the traceback to PoseCam's log file; says where it went, or why it could not."""
+    import datetime
+    import traceback
+
+    from desktop_app.app_log import LOG_FILE, log_folder
+    from desktop_app.errors import reason
+
+    path = log_folder() / LOG_FILE
+    command = " ".join(["posecam", *(sys.argv[1:] if argv is None else argv)])
+    when = datetime.datetime.now().isoformat(timespec="seconds")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{when} PoseCam {__version__}, unexpected error in: {command}\n")
+            log.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    except OSError as log_error:
+        return f"no details saved: cannot write {path}: {reason(log_error)}"
+    return f"details in {path}"
 
 
 def _window(args: argparse.Namespace) -> int:

@@ -37,3 +37,19 @@ def reason(exc: BaseException) -> str:
     """The human part of an OS or FFmpeg error ("Permission denied"), for one-line messages."""
     text = getattr(exc, "strerror", None) or str(exc)
     return str(text).rstrip(".") or type(exc).__name__
+
+
+def add_note(exc: BaseException, note: str) -> None:
+    """Add context to an exception on its way up, as BaseException.add_note does from Python
+    3.11 on (and shows in tracebacks); the command line prints notes after the message."""
+    notes = getattr(exc, "__notes__", None)
+    if not isinstance(notes, list):
+        notes = []
+        exc.__notes__ = notes  # type: ignore[attr-defined]
+    notes.append(note)
+
+
+def with_notes(exc: BaseException) -> str:
+    """The exception's message followed by its notes, on one line."""
+    parts = [str(exc), *getattr(exc, "__notes__", [])]
+    return "; ".join(part for part in parts if part)

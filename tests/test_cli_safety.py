@@ -17,6 +17,7 @@ import av
 import numpy as np
 import pytest
 
+from desktop_app.app_log import LOG_FILE, log_folder
 from desktop_app.cli import main
 from desktop_app.core.frame import Frame
 from desktop_app.core.pipeline import FrameResult, Pipeline
@@ -280,3 +281,52 @@ def test_a_real_ctrl_c_keeps_the_old_output_and_a_playable_partial_file(
     assert 0 < done < 1800
     assert probe(partial_output)[:2] == ("h264", done)
     assert output.read_bytes() == b"an earlier video"
+
+
+@pytest.fixture
+def log_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """PoseCam's log file, moved into the test's own folder."""
+    for variable in ("XDG_STATE_HOME", "LOCALAPPDATA", "HOME"):
+        monkeypatch.setenv(variable, str(tmp_path / "state"))
+    return log_folder() / LOG_FILE
+
+
+@pytest.mark.parametrize("at_frame", [0, 12])
+def test_an_unforeseen_error_is_one_line_with_the_traceback_in_the_log(
+    at_frame: int, clip: Path, tmp_path: Path, log_file: Path, monkeypatch, capsys
+) -> None:
+    output, keypoints = _old_results(tmp_path)
+    _stop_at_frame(monkeypatch, at_frame, RuntimeError("the pose model\nfell over"))
+    code, _, err = run(capsys, clip, "-o", output, "--keypoints", keypoints, "--overwrite")
+    assert code == 2
+    partial_output, partial_keypoints = tmp_path / "old.partial.mp4", tmp_path / "old.partial.json"
+    kept = f"the 12 frames annotated so far are in {partial_output} and {partial_keypoints}"
+    assert_one_line_error(
+        err,
+        "posecam: unexpected error: RuntimeError: the pose model fell over"
+        + (f"; {kept}" if at_frame else "")
+        + f" (details in {log_file})",
+    )
+    log = log_file.read_text()
+    assert "Traceback" in log and "process_until" in log and "fell over" in log
+    assert f"posecam annotate {clip}" in log
+    # The old results are as they were; the frames done before the fault are kept, and play.
+    assert output.read_bytes() == b"an earlier video"
+    assert keypoints.read_text() == '{"an earlier": "result"}'
+    if at_frame:
+        assert probe(partial_output)[:2] == ("h264", 12)
+        assert len(json.loads(partial_keypoints.read_text())["frames"]) == 12
+    else:
+        assert not partial_output.exists() and not partial_keypoints.exists()
+
+
+def test_an_unforeseen_error_with_an_unwritable_log_is_still_one_line(
+    clip: Path, tmp_path: Path, log_file: Path, monkeypatch, capsys
+) -> None:
+    # A file where the log folder should be: the log cannot be written either.
+    log_file.parent.parent.mkdir(parents=True)
+    log_file.parent.write_text("not a folder")
+    _stop_at_frame(monkeypatch, 0, RuntimeError("boom"))
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4")
+    assert code == 2
+    assert_one_line_error(err, "unexpected error: RuntimeError: boom", "no details saved")
