@@ -37,7 +37,7 @@ class KalmanSettings:
 
     #: Standard deviation of a fully visible landmark's measurement noise, as a fraction of
     #: the person's size (0.005 of a 500 px tall person is 2.5 px): about MediaPipe's own.
-    #: It is what the motion test compares surprises with, so keep it near the truth.
+    #: Larger smooths harder and notices motion later (the strength slider sets it).
     measurement_noise: float = 0.005
     #: Random drift of a landmark held still relative to the body (the "still" model, a random
     #: walk), in person-sizes per square-root second. Smaller holds a still posture steadier.

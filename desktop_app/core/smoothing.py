@@ -49,19 +49,18 @@ def _log_lerp(at_zero: float, at_one: float, strength: float) -> float:
 
 
 def kalman_settings(strength: float) -> KalmanSettings:
-    """Kalman tuning for a strength in (0, 1]: stronger lets a still landmark drift less, so
-    a still pose is held steadier (0.5 gives the defaults of KalmanSettings). How quickly a
-    moving limb is followed does not depend on it: the moving model takes over whenever a
-    landmark moves, at any strength.
+    """Kalman tuning for a strength in (0, 1]: stronger trusts each measurement less (0.5
+    gives the defaults of KalmanSettings, a measurement noise of 0.5 % of the person's size).
 
-    Tuned with benchmarks/trust.py on real footage against a lag-free reference; the same
-    values serve `--num-poses 1` (MediaPipe has already smoothed) and 2 or more (it has not):
-    the filter's motion test judges each landmark by what it sees, not by who smoothed it.
+    The noise is what both models weigh a measurement by and what the motion test compares
+    surprises with, so a higher strength steadies a still pose and also follows a moving limb
+    later. Measured with benchmarks/trust.py on real footage (median over the clips, against
+    MediaPipe's own output, --num-poses 2): still jitter 0.67x at 0.3, 0.52x at 0.5, 0.43x at
+    0.7, 0.24x at 0.9, while the deviation on the fastest moves goes 0.98x, 1.02x, 1.19x,
+    1.74x. The same values serve `--num-poses 1` (MediaPipe has already smoothed) and 2 or
+    more: the motion test judges each landmark by what it sees, not by who smoothed it.
     """
-    return KalmanSettings(
-        still_drift=_log_lerp(0.4, 0.00016, strength),
-        body_still_drift=_log_lerp(0.5, 0.0002, strength),
-    )
+    return KalmanSettings(measurement_noise=_log_lerp(0.001, 0.025, strength))
 
 
 def one_euro_settings(strength: float) -> OneEuroSettings:

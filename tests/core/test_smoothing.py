@@ -244,3 +244,16 @@ def test_strength_zero_and_none_are_the_models_output() -> None:
         make_smoother("kalman", 1.5)
     with pytest.raises(ValueError):
         make_smoother("wobbly")
+
+
+def test_a_higher_strength_holds_a_still_person_steadier() -> None:
+    jitter = []
+    for strength in (0.3, 0.5, 0.7, 0.9):
+        rng = np.random.default_rng(11)
+        smoother = make_smoother("kalman", strength)
+        out = []
+        for i in range(90):
+            (p,) = smoother.update([person(pose(noise=rng.normal(0, 2.0, (33, 2))))], i * 33.3)
+            out.append(p.landmarks_px[:, :2])
+        jitter.append(second_difference_rms(np.array(out)[10:]))
+    assert jitter == sorted(jitter, reverse=True) and jitter[-1] < 0.5 * jitter[0], jitter
