@@ -63,6 +63,19 @@ def _number_of_people(text: str) -> int:
     return value
 
 
+# The longest sample clip: an hour (108,000 frames) is already far more than a demo needs.
+LONGEST_SAMPLE_S = 3600.0
+
+
+def _clip_seconds(text: str) -> float:
+    value = _number(text)
+    if not 0.0 < value <= LONGEST_SAMPLE_S:
+        raise argparse.ArgumentTypeError(
+            f"{text} must be more than 0 and at most {LONGEST_SAMPLE_S:g} seconds"
+        )
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """Reports a wrong argument in one line, as every other problem is, instead of argparse's
     usage block followed by the error."""
@@ -166,7 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a short demo clip (a photo moving) to try PoseCam without a camera",
     )
     sample.add_argument("output", type=Path, help="where to write the clip (.mp4)")
-    sample.add_argument("--seconds", type=float, default=4.0, help="length (default: 4)")
+    sample.add_argument(
+        "--seconds",
+        type=_clip_seconds,
+        default=4.0,
+        help=f"length, at most {LONGEST_SAMPLE_S:g} (default: %(default)g)",
+    )
+    sample.add_argument(
+        "--overwrite", action="store_true", help="replace the file if it already exists"
+    )
     return parser
 
 
@@ -298,13 +319,40 @@ def _exercise(args: argparse.Namespace) -> str | Exercise | None:
 def _sample_clip(args: argparse.Namespace) -> int:
     from desktop_app.errors import OutputError
     from desktop_app.media.synthetic import write_sample_clip
+    from desktop_app.media.video_writer import move_into_place, partial_path
 
-    if args.output.suffix.lower() != ".mp4":
-        raise OutputError(args.output, "sample clip must end in .mp4")
-    if not args.output.parent.is_dir():
-        raise OutputError(args.output, f"folder {args.output.parent} does not exist")
-    frames = write_sample_clip(args.output, seconds=args.seconds)
-    print(f"wrote {args.output}: {frames} frames of a sample photo moving")
+    output: Path = args.output
+    if output.suffix.lower() != ".mp4":
+        raise OutputError(output, "sample clip must end in .mp4")
+    if output.is_dir():
+        raise OutputError(output, "is a folder; give a file name")
+    if not output.parent.is_dir():
+        raise OutputError(output, f"folder {output.parent} does not exist")
+    if output.exists() and not args.overwrite:
+        raise OutputError(output, "already exists (use --overwrite to replace it)")
+    # Written under a partial name and moved into place when complete, as annotate does: a
+    # failed run leaves an earlier file as it was.
+    partial = partial_path(output)
+    if partial.is_dir():
+        raise OutputError(partial, f"is a folder; {output.name} is written here first")
+    if (partial.exists() or partial.is_symlink()) and not args.overwrite:
+        raise OutputError(
+            partial,
+            "already exists (left by a run that stopped part way?); move it away or use "
+            "--overwrite to replace it",
+        )
+    try:
+        frames = write_sample_clip(partial, seconds=args.seconds)
+    except BaseException:
+        # Stopped before the first frame: leave no empty file to stand in the next run's way.
+        if partial.exists() and partial.stat().st_size == 0:
+            partial.unlink()
+        raise
+    if frames == 0:
+        partial.unlink(missing_ok=True)
+        raise PoseCamError(None, f"--seconds {args.seconds:g} is shorter than one frame")
+    move_into_place(partial, output)
+    print(f"wrote {output}: {frames} frames of a sample photo moving")
     return EXIT_OK
 
 

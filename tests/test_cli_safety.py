@@ -330,3 +330,30 @@ def test_an_unforeseen_error_with_an_unwritable_log_is_still_one_line(
     code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4")
     assert code == 2
     assert_one_line_error(err, "unexpected error: RuntimeError: boom", "no details saved")
+
+
+def test_sample_clip_does_not_replace_a_file_without_being_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = tmp_path / "mine.mp4"
+    existing.write_bytes(b"my own video")
+    assert main(["sample-clip", str(existing), "--seconds", "0.5"]) == 2
+    assert_one_line_error(capsys.readouterr().err, "mine.mp4", "already exists", "--overwrite")
+    assert existing.read_bytes() == b"my own video"
+    assert main(["sample-clip", str(existing), "--seconds", "0.5", "--overwrite"]) == 0
+    assert probe(existing)[:2] == ("h264", 15)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.mp4"]
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan", "0", "-1", "3600.5", "1e400", "0.001"])
+def test_sample_clip_refuses_impossible_lengths_and_writes_nothing(
+    seconds: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "sample.mp4"
+    try:
+        code = main(["sample-clip", str(output), f"--seconds={seconds}"])
+    except SystemExit as exit_info:  # refused by the argument parser
+        code = int(str(exit_info.code))
+    assert code == 2
+    assert_one_line_error(capsys.readouterr().err, "--seconds", seconds)
+    assert list(tmp_path.iterdir()) == []
