@@ -105,7 +105,9 @@ _TEXT_CHOICES: dict[str, tuple[str, ...]] = {
 _STYLE_SIZE_RANGES = {"bone_thickness_px": (1, 40), "joint_radius_px": (0, 40)}
 
 _SETTINGS_KEYS = frozenset(f.name for f in fields(Settings))
-_STYLE_KEYS = frozenset(("bone_colors", "joint_color", "visibility_threshold", *_STYLE_SIZE_RANGES))
+_STYLE_KEYS = frozenset(
+    ("bone_colors", "joint_color", "visibility_threshold", "show_ids", *_STYLE_SIZE_RANGES)
+)
 _PART_NAMES = frozenset(part.value for part in BodyPart)
 
 # A settings file is a few kilobytes; a far larger file is not one, and reading it would stall.
@@ -167,6 +169,7 @@ def style_to_dict(style: Style) -> dict[str, Any]:
         "bone_thickness_px": style.bone_thickness_px,
         "joint_radius_px": style.joint_radius_px,
         "visibility_threshold": style.visibility_threshold,
+        "show_ids": style.show_ids,
     }
 
 
@@ -210,6 +213,11 @@ def style_from_dict(data: Mapping[str, Any], problems: list[str]) -> Style:
             changes["visibility_threshold"] = float(value)
         else:
             problems.append(f"visibility_threshold: {_describe(value)} is not between 0 and 1")
+    if "show_ids" in data:
+        if isinstance(data["show_ids"], bool):
+            changes["show_ids"] = data["show_ids"]
+        else:
+            problems.append(f"show_ids: {_describe(data['show_ids'])} is not true or false")
     return replace(DEFAULT_STYLE, **changes)
 
 

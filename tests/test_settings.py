@@ -18,6 +18,7 @@ from desktop_app.settings import Settings, load_settings, save_settings
 
 def test_round_trip(tmp_path: Path) -> None:
     style = list(STYLE_PRESETS.values())[1].with_bone_color(BodyPart.FACE, (12, 34, 56))
+    style = replace(style, show_ids=False)
     settings = replace(
         Settings(),
         style=style,

@@ -89,6 +89,9 @@ class SettingsPanel(QWidget):
             lambda v: self._set_style(visibility_threshold=float(v))
         )
         form.addRow("Hide joints below", self.visibility)
+        self.show_ids = QCheckBox("Show each person's id (when several are in view)")
+        self.show_ids.toggled.connect(lambda on: self._set_style(show_ids=bool(on)))
+        form.addRow(self.show_ids)
         self.reset_button = QPushButton("Reset to defaults")
         self.reset_button.clicked.connect(self.reset_to_defaults)
         form.addRow(self.reset_button)
@@ -246,6 +249,7 @@ class SettingsPanel(QWidget):
             self.thickness.setValue(style.bone_thickness_px)
             self.radius.setValue(style.joint_radius_px)
             self.visibility.setValue(style.visibility_threshold)
+            self.show_ids.setChecked(style.show_ids)
             names = list(STYLE_PRESETS)
             matching = [i for i, n in enumerate(names) if STYLE_PRESETS[n] == style]
             self.preset.setCurrentIndex(matching[0] + 1 if matching else 0)
