@@ -2,7 +2,9 @@
 `posecam annotate` (headless) and `posecam sample-clip`.
 
 Every problem a user can fix is reported as one line naming the file and the problem, with
-exit code 2; never a traceback.
+exit code 2; never a traceback. Anything unforeseen is one line and exit code 2 too, with its
+traceback in the log file (app_log). No file is replaced without --overwrite, and outputs are
+written under a partial name and moved into place only when complete.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -357,3 +358,16 @@ def test_sample_clip_refuses_impossible_lengths_and_writes_nothing(
     assert code == 2
     assert_one_line_error(capsys.readouterr().err, "--seconds", seconds)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrite_replaces_an_annotated_image_through_its_partial_name(
+    grace_hopper: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo, output = tmp_path / "hopper.jpg", tmp_path / "hopper_posecam.jpg"
+    cv2.imwrite(str(photo), cv2.cvtColor(grace_hopper, cv2.COLOR_RGB2BGR))
+    output.write_bytes(b"an earlier picture")
+    code, stdout, err = run(capsys, photo, "--overwrite")
+    assert code == 0, err
+    assert f"annotated -> {output}" in stdout
+    assert cv2.imread(str(output)).shape == grace_hopper.shape
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hopper.jpg", "hopper_posecam.jpg"]
