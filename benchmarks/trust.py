@@ -288,7 +288,8 @@ def _still_jitter(det: Detections, ref: Reference, main: list[np.ndarray | None]
     for i in range(n):
         if ref.present[i] and main[i] is not None:
             speeds = ref.speed[i, LIMBS[ref.seen[i, LIMBS]]]
-            still[i] = speeds.size >= 4 and np.nanmedian(speeds) < STILL_SPEED
+            speeds = speeds[np.isfinite(speeds)]
+            still[i] = speeds.size >= 4 and np.median(speeds) < STILL_SPEED
     values = []
     for i in range(1, n - 1):
         if still[i - 1] and still[i] and still[i + 1]:

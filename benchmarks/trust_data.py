@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from desktop_app.media.sources import VideoFileSource
 from desktop_app.media.synthetic import body_sweep, known_motion_frames, sample_photo
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "data"
+SHARED = Path(os.environ.get("POSECAM_SHARED_DATA", REPO.parent / "shared" / "data"))
 NUM_POSES = (1, 2, 3)
 #: People in each shared clip, counted by eye (all of today's shared clips show one person).
 #: A clip not listed is assumed to show one.
