@@ -34,7 +34,7 @@ from desktop_app.ui.angle_plot import AnglePlot
 
 # Capture sizes offered for cameras, (width, height) in pixels; (0, 0) lets the camera choose.
 _CAMERA_SIZES = [(0, 0), (640, 480), (1280, 720), (1920, 1080)]
-_SMOOTHING_LABELS = {"kalman": "Kalman (follows limbs, default)", "oneeuro": "One Euro", "none": "Off"}
+_SMOOTHING_LABELS = {"kalman": "Kalman (default)", "oneeuro": "One Euro", "none": "Off"}
 
 
 def _swatch(color: RGB) -> QIcon:
