@@ -27,7 +27,11 @@ import numpy as np
 
 from desktop_app.core.tracking import TrackedPerson
 from desktop_app.errors import OutputError, PoseCamError
-from desktop_app.media.keypoints import KeypointsWriter, open_keypoints_writer
+from desktop_app.media.keypoints import (
+    JsonKeypointsWriter,
+    KeypointsWriter,
+    open_keypoints_writer,
+)
 from desktop_app.media.video_writer import VideoWriter
 
 # How often the files are pushed to the disk itself, in seconds.
@@ -151,11 +155,17 @@ class Recorder:
             dropped_frames=self.dropped_frames,
         )
 
-    def close(self) -> None:
-        """Write what is queued, finalise the files and stop the thread. Safe to call twice."""
+    def close(self, summary: Mapping[str, Any] | None = None) -> None:
+        """Write what is queued, finalise the files and stop the thread. Safe to call twice.
+
+        `summary` (e.g. the exercise and its repetition counts) goes at the end of a JSON
+        keypoints file, as `posecam annotate` writes it."""
         if self._closed:
             return
         self._closed = True
+        if summary and isinstance(self._keypoints, JsonKeypointsWriter):
+            # Read by the writer thread only when it closes the file, after the queue.
+            self._keypoints.set_summary(summary)
         self._queue.put(None)  # waits for room: what was accepted is written, not dropped
         self._thread.join()
 

@@ -209,7 +209,7 @@ class PoseWorker(QThread):
                 # Recording starts and stops between frames, once the source's rate is known.
                 request, self._record_request = self._record_request, None
                 if request is not None:
-                    recorder = self._end_recording(recorder)
+                    recorder = self._end_recording(recorder, reps)
                     if request[0] == "start" and request[1] is not None:
                         recorder = self._begin_recording(request[1], feed.info, model)
                 if self._processing != processing:
@@ -262,7 +262,7 @@ class PoseWorker(QThread):
         finally:
             feed.stop()
             # Every way out (stop, source ended, an error) finalises the recording.
-            self._end_recording(recorder)
+            self._end_recording(recorder, reps)
             estimator.close()
         if feed.problem:
             self.problem.emit(feed.problem)
@@ -317,9 +317,15 @@ class PoseWorker(QThread):
         self.recording_changed.emit(paths.video)
         return recorder
 
-    def _end_recording(self, recorder: Recorder | None) -> None:
+    def _end_recording(self, recorder: Recorder | None, reps: RepTracker | None) -> None:
         if recorder is not None:
-            recorder.close()
+            # The count goes into the recording's keypoints, as annotate's does.
+            summary = (
+                {"exercise": reps.exercise.name, "reps": reps.counts()}
+                if reps is not None
+                else None
+            )
+            recorder.close(summary)
             self._recording_path = None
             self.recording_changed.emit(None)
         return None

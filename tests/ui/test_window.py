@@ -228,3 +228,29 @@ def test_exercise_counting_and_angles_in_the_window(qtbot, window, short_clip) -
     window.panel.set_settings(replace(window.settings, exercise=""))
     qtbot.waitUntil(lambda: window.view.frame is not None and window.view.frame.reps is None,
                     timeout=60000)  # fmt: skip
+
+
+def test_a_recording_with_an_exercise_keeps_its_count(qtbot, window, short_clip, tmp_path):
+    """The repetition count of a live session goes into the recording's keypoints file, as
+    `posecam annotate` writes it (it used to be lost)."""
+    from dataclasses import replace
+
+    window.settings = replace(window.settings, record_keypoints="json")
+    window.open_source_text(str(short_clip))
+    wait_for_frames(qtbot, window, 1)
+    window.panel.set_settings(replace(window.settings, exercise="pushup"))
+    qtbot.waitUntil(lambda: bool(window.view.frame and window.view.frame.reps), timeout=60000)
+    out = tmp_path / "set.mp4"
+    states: list[object] = []
+    window.worker.recording_changed.connect(states.append)
+    window.start_recording(out)
+    qtbot.waitUntil(lambda: states[:1] == [out], timeout=60000)
+    wait_for_frames(qtbot, window, 5)
+    shown = dict(window.view.frame.reps)
+    window.record_action.setChecked(False)
+    qtbot.waitUntil(lambda: states[-1:] == [None], timeout=60000)
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert saved["exercise"] == "pushup"
+    assert {int(pid): count for pid, count in saved["reps"].items()} == {
+        pid: count for pid, (count, _, _) in shown.items()
+    }
