@@ -235,7 +235,7 @@ class PoseWorker(QThread):
                     if recorder.problem is not None:
                         # A full disk or a removed drive: the recording stops, the view goes on.
                         self.problem_recording.emit(recorder.problem)
-                        recorder = self._end_recording(recorder)
+                        recorder = self._end_recording(recorder, reps)
                 live = LiveFrame(
                     result=result,
                     image=rgb_to_qimage(result.annotated),
