@@ -110,11 +110,6 @@ class TwoModeKalman:
     def reset(self) -> None:
         self._time_s = None
 
-    @property
-    def moving_chance(self) -> np.ndarray:
-        """Per point, the filter's belief (0-1) that the point is moving on its own."""
-        return self.mode[1]
-
     def _start(self, measured: np.ndarray, size_px: float, rows: np.ndarray) -> None:
         self.x[:, rows] = measured[rows]
         self.v[:, rows] = 0.0
