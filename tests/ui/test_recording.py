@@ -235,3 +235,30 @@ def test_an_unwritable_folder_says_so_and_the_view_goes_on(qtbot, model, short_c
         worker.wait()
     assert problems[0].startswith("/proc/posecam/rec.mp4: ") and "\n" not in problems[0]
     assert worker.recording_path is None
+
+
+def test_a_live_set_of_squats_is_counted_and_the_count_is_in_the_recording(
+    qtbot, model, shared_data, tmp_path
+) -> None:
+    """Real squats through the live path (a paced file as the camera): the count the window
+    shows at the end is the number counted by eye, and the recording's keypoints carry it."""
+    labels = {
+        e["file"]: e for e in json.loads((shared_data / "exercise" / "labels.json").read_text())
+    }
+    clip = shared_data / "exercise" / "squat_front_01.mp4"
+    low, high = labels[clip.name]["reps_acceptable"]
+    settings = Settings(loop_video=False, exercise="squat", record_keypoints="json")
+    worker = PoseWorker(lambda: VideoFileSource(clip), settings, model)
+    paths = RecordingPaths.beside(tmp_path / "set.mp4", raw_video=False, keypoints_format="json")
+    shown: list[LiveFrame] = []
+    worker.frame_ready.connect(lambda: take_into(shown, worker))
+    worker.start_recording(paths)
+    with qtbot.waitSignal(worker.finished, timeout=240000):
+        worker.start()
+    worker.wait()
+    last = newest_frame(worker, shown)
+    assert last.reps is not None
+    shown_count = last.reps[0][0]
+    assert low <= shown_count <= high, last.reps
+    saved = json.loads(paths.keypoints.read_text())
+    assert saved["exercise"] == "squat" and saved["reps"] == {"0": shown_count}
