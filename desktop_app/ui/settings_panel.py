@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
     QCheckBox,
     QColorDialog,
     QComboBox,
@@ -45,6 +47,23 @@ def _swatch(color: RGB) -> QIcon:
 
 _EXERCISE_LABELS = {"": "None", "squat": "Squats (knees)", "pushup": "Push-ups (elbows)",
                     "curl": "Biceps curls (elbows)"}  # fmt: skip
+
+
+class _WheelNeedsFocus(QObject):
+    """Hands a wheel event over a value the user has not clicked to the scroll area around the
+    panel, so the wheel scrolls the dock instead of changing the value."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.Wheel or not isinstance(watched, QWidget):
+            return False
+        if watched.hasFocus():
+            return False
+        area = watched.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            QCoreApplication.sendEvent(area.viewport(), event)
+        return True
 
 
 class SettingsPanel(QWidget):
@@ -163,6 +182,15 @@ class SettingsPanel(QWidget):
         form.addRow(self.loop)
         layout.addWidget(view)
         layout.addStretch(1)
+        self._wheel_guard = _WheelNeedsFocus(self)
+        values = (
+            w for kind in (QAbstractSpinBox, QComboBox, QSlider) for w in self.findChildren(kind)
+        )
+        for widget in values:
+            # Scrolling the dock must scroll it, not change whatever is under the pointer
+            # (People went from 2 to 1 that way): a value takes the wheel once clicked.
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            widget.installEventFilter(self._wheel_guard)
         self._show(settings)
 
     def _check(self, text: str, field: str) -> QCheckBox:

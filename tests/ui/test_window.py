@@ -254,3 +254,30 @@ def test_a_recording_with_an_exercise_keeps_its_count(qtbot, window, short_clip,
     assert {int(pid): count for pid, count in saved["reps"].items()} == {
         pid: count for pid, (count, _, _) in shown.items()
     }
+
+
+def test_the_wheel_changes_a_setting_only_once_it_is_clicked(qtbot, window) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    people = window.panel.people
+    people.setValue(2)
+
+    def wheel_down() -> None:
+        centre = QPointF(people.rect().center())
+        event = QWheelEvent(
+            centre, people.mapToGlobal(centre), QPoint(0, 0), QPoint(0, -120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False,
+        )  # fmt: skip
+        QApplication.sendEvent(people, event)
+
+    window.activateWindow()
+    window.view.setFocus()
+    wheel_down()
+    assert people.value() == 2  # scrolling past it leaves it alone
+    people.setFocus()
+    qtbot.waitUntil(people.hasFocus, timeout=5000)
+    wheel_down()
+    assert people.value() == 1  # clicked into, it takes the wheel
