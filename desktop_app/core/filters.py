@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from filterpy.common import Q_continuous_white_noise
 
 from desktop_app.core.skeleton import NUM_LANDMARKS
 
@@ -177,12 +176,15 @@ class TwoModeKalman:
         # Predict. Still model: a random walk (the landmark stays where it is, give or take
         # its drift), so any sustained motion surprises it. Moving model: constant velocity.
         still, moving = self.accelerations * size_px
-        unit = Q_continuous_white_noise(dim=2, dt=dt, spectral_density=moving**2)
+        # Continuous white-noise acceleration over dt (filterpy's Q_continuous_white_noise
+        # for two states; a test checks the two agree): q * [[dt^3/3, dt^2/2], [dt^2/2, dt]].
+        # Written out so that PoseCam starts without importing filterpy and SciPy.
+        q = moving**2
         x, v, p00, p01, p11 = self.x, self.v, self.p00, self.p01, self.p11
         x[1] += v[1] * dt
-        p00[1] += 2.0 * dt * p01[1] + dt * dt * p11[1] + unit[0, 0]
-        p01[1] += dt * p11[1] + unit[0, 1]
-        p11[1] += unit[1, 1]
+        p00[1] += 2.0 * dt * p01[1] + dt * dt * p11[1] + q * dt**3 / 3.0
+        p01[1] += dt * p11[1] + q * dt**2 / 2.0
+        p11[1] += q * dt
         v[0] = 0.0
         p00[0] += still**2 * dt
         p01[0] = 0.0

@@ -1,4 +1,7 @@
-"""One picture from a source, with the time it was taken."""
+"""One picture from a source, with the time it was taken, and one person found in it.
+
+Light on purpose (numpy only): the command line imports what it needs to parse arguments from
+modules that reach these types, and must not wait for MediaPipe to load to print --help."""
 
 from __future__ import annotations
 
@@ -32,3 +35,13 @@ class Frame:
     @property
     def height(self) -> int:
         return int(self.rgb.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class PersonPose:
+    """One person found in one frame (see core.pose for the coordinate spaces)."""
+
+    #: (33, 4) float32: x_px, y_px, z (pixel scale), visibility.
+    landmarks_px: np.ndarray
+    #: (33, 3) float32: x, y, z in metres, origin between the hips.
+    world_m: np.ndarray

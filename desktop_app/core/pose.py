@@ -26,10 +26,13 @@ from mediapipe.tasks.python.vision.core.vision_task_running_mode import (
 )
 
 from desktop_app.core.closeable import Closeable
+from desktop_app.core.frame import PersonPose
 from desktop_app.core.model import PoseModel, load_default_model
 from desktop_app.core.native_log import quiet_native_stderr
 from desktop_app.core.skeleton import NUM_LANDMARKS
 from desktop_app.errors import ModelError
+
+__all__ = ["PersonPose", "PoseEstimator", "PoseSettings", "RunningMode"]
 
 
 class RunningMode(enum.Enum):
@@ -37,16 +40,6 @@ class RunningMode(enum.Enum):
 
     IMAGE = "image"
     VIDEO = "video"
-
-
-@dataclass(frozen=True, eq=False)
-class PersonPose:
-    """One person found in one frame."""
-
-    #: (33, 4) float32: x_px, y_px, z (pixel scale), visibility. See the module docstring.
-    landmarks_px: np.ndarray
-    #: (33, 3) float32: x, y, z in metres, origin between the hips.
-    world_m: np.ndarray
 
 
 @dataclass(frozen=True)

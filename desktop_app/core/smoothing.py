@@ -17,7 +17,7 @@ from desktop_app.core.filters import (
     OneEuroSettings,
     PassThroughFilter,
 )
-from desktop_app.core.pose import PersonPose
+from desktop_app.core.frame import PersonPose
 from desktop_app.core.tracking import (
     RAW_TRACKING,
     PersonTracker,

@@ -27,9 +27,8 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from desktop_app.core.pose import PersonPose
+from desktop_app.core.frame import PersonPose
 from desktop_app.core.skeleton import LANDMARK_INDEX, LANDMARK_NAMES
 
 # Visibility above which a landmark counts when measuring a person's size and position.
@@ -401,6 +400,9 @@ class PersonTracker:
         cost = np.array(
             [[self._distance(t, p.landmarks_px, time_s) for p in people] for t in self._tracks]
         )
+        # SciPy loads in a third of a second; import it when first needed, not at start-up.
+        from scipy.optimize import linear_sum_assignment
+
         rows, cols = linear_sum_assignment(cost)
         matches, rejected = [], set()
         for r, c in zip(rows, cols, strict=True):
