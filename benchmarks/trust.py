@@ -42,12 +42,13 @@ from trust_data import SHARED, Detections, all_clips, fill_reference_gaps, load_
 
 from desktop_app.core.angles import image_angles
 from desktop_app.core.model import load_default_model
+from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.core.smoothing import make_smoother
 from desktop_app.core.tracking import person_size_px
 
 #: Shoulders, elbows, wrists, hips, knees, ankles.
 LIMBS = np.array([11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
-SEEN = 0.5
+SEEN = SEEN_VISIBILITY
 #: Limb bones whose length is checked for plausibility: upper arms, forearms, thighs, shins.
 LIMB_BONES = [(11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27), (24, 26), (26, 28)]
 #: A drawn person this close to the reference person (mean limb distance, in person sizes)

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from desktop_app.core.skeleton import LANDMARK_INDEX
+from desktop_app.core.skeleton import LANDMARK_INDEX, SEEN_VISIBILITY
 
 _I = LANDMARK_INDEX
 
@@ -68,13 +68,15 @@ def _angles(points: np.ndarray, seen: np.ndarray) -> dict[str, float]:
     return out
 
 
-def image_angles(landmarks_px: np.ndarray, min_visibility: float = 0.5) -> dict[str, float]:
+def image_angles(
+    landmarks_px: np.ndarray, min_visibility: float = SEEN_VISIBILITY
+) -> dict[str, float]:
     """Angles in the picture from (33, 4) x_px, y_px, z, visibility."""
     return _angles(landmarks_px[:, :2].astype(float), landmarks_px[:, 3] >= min_visibility)
 
 
 def world_angles(
-    world_m: np.ndarray, visibility: np.ndarray, min_visibility: float = 0.5
+    world_m: np.ndarray, visibility: np.ndarray, min_visibility: float = SEEN_VISIBILITY
 ) -> dict[str, float]:
     """Angles in 3D from (33, 3) world landmarks in metres, with each landmark's visibility."""
     return _angles(world_m[:, :3].astype(float), visibility >= min_visibility)

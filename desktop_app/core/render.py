@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from desktop_app.core.skeleton import BONES_BY_PART, BodyPart
+from desktop_app.core.skeleton import BONES_BY_PART, SEEN_VISIBILITY, BodyPart
 
 if TYPE_CHECKING:
     from desktop_app.core.tracking import TrackedPerson
@@ -39,7 +39,7 @@ class Style:
     #: Joint dot radius in pixels of the frame.
     joint_radius_px: int = 4
     #: Joints whose visibility is below this (0-1) are not drawn, nor are their bones.
-    visibility_threshold: float = 0.5
+    visibility_threshold: float = SEEN_VISIBILITY
     #: Write each person's id beside their head when more than one person is shown, so the
     #: skeleton on screen and "person 1" in the counts and files can be matched.
     show_ids: bool = True

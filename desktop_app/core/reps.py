@@ -22,6 +22,7 @@ from enum import Enum
 import numpy as np
 
 from desktop_app.core.angles import image_angles
+from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.core.tracking import TrackedPerson
 
 
@@ -45,7 +46,7 @@ class Exercise:
     #: How long a new stage must hold before it counts.
     min_stage_s: float = 0.15
     #: Joints seen less surely than this are not used.
-    min_visibility: float = 0.5
+    min_visibility: float = SEEN_VISIBILITY
 
     def __post_init__(self) -> None:
         if not self.down_deg < self.up_deg:

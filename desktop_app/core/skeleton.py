@@ -43,6 +43,10 @@ LANDMARK_NAMES: tuple[str, ...] = (
     "right_foot_index",
 )
 NUM_LANDMARKS = len(LANDMARK_NAMES)
+#: Visibility (0-1) from which a landmark counts as seen: for measuring angles, counting
+#: repetitions, tracking and drawing by default. One value, so that the angle drawn and the
+#: angle counted always agree.
+SEEN_VISIBILITY = 0.5
 LANDMARK_INDEX: dict[str, int] = {name: i for i, name in enumerate(LANDMARK_NAMES)}
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from desktop_app.core.skeleton import SEEN_VISIBILITY
+
 #: Shoulders, elbows, wrists, hips, knees, ankles: the landmarks jitter is measured on.
 LIMB_LANDMARKS = [11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
 #: Visibility from which a landmark counts as seen.
-SEEN = 0.5
+SEEN = SEEN_VISIBILITY
 
 
 def jitter_px(track: np.ndarray) -> float:

@@ -29,10 +29,10 @@ from typing import Protocol
 import numpy as np
 
 from desktop_app.core.frame import PersonPose
-from desktop_app.core.skeleton import LANDMARK_INDEX, LANDMARK_NAMES
+from desktop_app.core.skeleton import LANDMARK_INDEX, LANDMARK_NAMES, SEEN_VISIBILITY
 
 # Visibility above which a landmark counts when measuring a person's size and position.
-_SEEN = 0.5
+_SEEN = SEEN_VISIBILITY
 
 #: Each landmark's mirror image: left <-> right (the nose and others map to themselves).
 MIRROR = np.array(

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from desktop_app.core.frame import Frame
+from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.media.images import read_image
 
 
@@ -79,7 +80,7 @@ def body_sweep(
     """A sideways sweep of about one body width per second with a slow zoom (0.9 to 1.0),
     for a photo whose person has `landmarks_px` (33, 4). The canvas is as tall as the photo
     and wider, so the person is never cut at the photo's edges."""
-    seen = landmarks_px[:, 3] > 0.5
+    seen = landmarks_px[:, 3] >= SEEN_VISIBILITY
     body_width = float(np.ptp(landmarks_px[seen, 0])) if seen.any() else photo_width / 3.0
     return KnownMotion(
         photo_size=(photo_width, photo_height),
@@ -99,7 +100,7 @@ def usable_truth(landmarks_px: np.ndarray, photo_width: int, photo_height: int) 
     inside the photo (a portrait's hips and knees are guesses below the frame, not truth)."""
     x, y = landmarks_px[:, 0], landmarks_px[:, 1]
     inside = (x >= 0) & (x < photo_width) & (y >= 0) & (y < photo_height)
-    mask: np.ndarray = (landmarks_px[:, 3] > 0.5) & inside
+    mask: np.ndarray = (landmarks_px[:, 3] >= SEEN_VISIBILITY) & inside
     return mask
 
 

@@ -222,7 +222,7 @@ class PoseWorker(QThread):
                         draw_angles(
                             result.annotated,
                             person.landmarks_px,
-                            image_angles(person.landmarks_px, self._style.visibility_threshold),
+                            image_angles(person.landmarks_px),
                             self._style,
                         )
                 now = time.monotonic()
