@@ -47,6 +47,16 @@ class Exercise:
     min_stage_s: float = 0.15
     #: Joints seen less surely than this are not used.
     min_visibility: float = SEEN_VISIBILITY
+    #: The name people see ("Squats"); the key `name` if empty.
+    title: str = ""
+    #: The joints followed, in words ("knees"), shown beside the title in the settings.
+    joints: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the window names the exercise in its settings: "Squats (knees)"."""
+        title = self.title or self.name
+        return f"{title} ({self.joints})" if self.joints else title
 
     def __post_init__(self) -> None:
         if not self.down_deg < self.up_deg:
@@ -57,9 +67,15 @@ class Exercise:
 
 #: The presets of `--exercise`. Thresholds are knee or elbow angles in degrees.
 EXERCISES: dict[str, Exercise] = {
-    "squat": Exercise("squat", ("left_knee", "right_knee"), down_deg=110.0, up_deg=160.0),
-    "pushup": Exercise("pushup", ("left_elbow", "right_elbow"), down_deg=100.0, up_deg=150.0),
-    "curl": Exercise("curl", ("left_elbow", "right_elbow"), down_deg=70.0, up_deg=140.0),
+    "squat": Exercise(
+        "squat", ("left_knee", "right_knee"), 110.0, 160.0, title="Squats", joints="knees"
+    ),
+    "pushup": Exercise(
+        "pushup", ("left_elbow", "right_elbow"), 100.0, 150.0, title="Push-ups", joints="elbows"
+    ),
+    "curl": Exercise(
+        "curl", ("left_elbow", "right_elbow"), 70.0, 140.0, title="Biceps curls", joints="elbows"
+    ),
 }
 
 

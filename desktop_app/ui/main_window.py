@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.model import PoseModel
+from desktop_app.core.reps import EXERCISES
 from desktop_app.errors import PoseCamError
 from desktop_app.media.images import write_image
 from desktop_app.media.live_feed import FeedInfo
@@ -44,8 +45,14 @@ from desktop_app.ui.video_view import VideoView
 from desktop_app.ui.worker import LiveFrame, PoseWorker
 
 APP_NAME = "PoseCam"
-# What the HUD calls each exercise's repetitions.
-_EXERCISE_NAMES = {"squat": "Squats", "pushup": "Push-ups", "curl": "Curls"}
+
+
+def _exercise_title(key: str) -> str:
+    """What the HUD calls the exercise ("Squats"), "" for none."""
+    exercise = EXERCISES.get(key)
+    return (exercise.title or exercise.name) if exercise else ""
+
+
 VIDEO_FILTER = "Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.jpg *.jpeg *.png *.bmp *.webp);;All files (*)"  # noqa: E501
 # How long closing may wait for the worker, in milliseconds (it stops within a frame or two).
 _STOP_WAIT_MS = 3000
@@ -143,7 +150,7 @@ class MainWindow(QMainWindow):
         self.view = VideoView()
         self.view.mirror = self.settings.mirror
         self.view.show_hud = self.settings.show_hud
-        self.view.exercise_label = _EXERCISE_NAMES.get(self.settings.exercise, "")
+        self.view.exercise_label = _exercise_title(self.settings.exercise)
         self.message_page = MessagePage(self)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
@@ -547,7 +554,7 @@ class MainWindow(QMainWindow):
         self.settings = replace(settings, last_source=old.last_source)
         self.view.mirror = settings.mirror
         self.view.show_hud = settings.show_hud
-        self.view.exercise_label = _EXERCISE_NAMES.get(settings.exercise, "")
+        self.view.exercise_label = _exercise_title(settings.exercise)
         self.mirror_action.setChecked(settings.mirror)
         self.hud_action.setChecked(settings.show_hud)
         self.view.update()

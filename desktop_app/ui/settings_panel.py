@@ -45,8 +45,7 @@ def _swatch(color: RGB) -> QIcon:
     return QIcon(pixmap)
 
 
-_EXERCISE_LABELS = {"": "None", "squat": "Squats (knees)", "pushup": "Push-ups (elbows)",
-                    "curl": "Biceps curls (elbows)"}  # fmt: skip
+_EXERCISE_LABELS = {"": "None", **{key: e.label for key, e in EXERCISES.items()}}
 
 
 class _WheelNeedsFocus(QObject):
