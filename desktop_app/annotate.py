@@ -27,9 +27,13 @@ from desktop_app.media.keypoints import (
     open_keypoints_writer,
 )
 from desktop_app.media.sources import ImageSource, VideoFileSource
-from desktop_app.media.video_writer import VideoWriter, move_into_place, partial_path
+from desktop_app.media.video_writer import (
+    VIDEO_OUTPUT_SUFFIXES,
+    VideoWriter,
+    move_into_place,
+    partial_path,
+)
 
-VIDEO_OUTPUT_SUFFIXES = (".mp4", ".mov", ".mkv")
 # x264 preset for annotated videos, chosen by benchmarks/annotate.py (see docs/performance.md).
 ENCODER_PRESET = "veryfast"
 

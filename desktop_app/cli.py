@@ -254,12 +254,13 @@ def _log_traceback(exc: BaseException, argv: Sequence[str] | None) -> str:
 
 def _window(args: argparse.Namespace) -> int:
     from desktop_app.errors import OutputError
+    from desktop_app.media.video_writer import VIDEO_OUTPUT_SUFFIXES
     from desktop_app.ui.app import run_window
 
     record: Path | None = args.record
     if record is not None:
-        if record.suffix.lower() not in (".mp4", ".mkv", ".mov"):
-            raise OutputError(record, "recordings are .mp4, .mkv or .mov files")
+        if record.suffix.lower() not in VIDEO_OUTPUT_SUFFIXES:
+            raise OutputError(record, f"recordings are {', '.join(VIDEO_OUTPUT_SUFFIXES)} files")
         if record.exists():
             raise OutputError(record, "already exists; choose another name")
         if not record.parent.is_dir():

@@ -48,8 +48,14 @@ def move_into_place(partial: Path, path: Path) -> None:
         raise OutputError(path, f"cannot move {partial.name} into place ({reason(exc)})") from None
 
 
+#: The video files PoseCam writes, by suffix, and FFmpeg's name for each container.
+CONTAINERS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}
+#: Suffixes an annotated video or a recording may have.
+VIDEO_OUTPUT_SUFFIXES = tuple(CONTAINERS)
+
+
 def _container_format(path: Path) -> str:
-    return {".mkv": "matroska", ".mov": "mov"}.get(path.suffix.lower(), "mp4")
+    return CONTAINERS.get(path.suffix.lower(), "mp4")
 
 
 def available_codec(names: Sequence[str]) -> str | None:
