@@ -134,20 +134,21 @@ def _draw_faded(rgb: np.ndarray, landmarks_px: np.ndarray, opacity: float, style
 
 
 def _draw_id(rgb: np.ndarray, person: TrackedPerson, style: Style) -> None:
+    """The person's id above their head, white on a dark box: readable on any background and
+    from across a room (about 4 % of the picture's height)."""
     seen = person.landmarks_px[:, 3] >= style.visibility_threshold
     points = person.landmarks_px[seen & np.isfinite(person.landmarks_px[:, 0]), :2]
     if len(points) == 0:
         return
-    height = rgb.shape[0]
-    scale = max(0.6, height / 900.0)
-    thickness = max(1, round(scale * 2))
+    height, width = rgb.shape[:2]
+    scale = max(0.7, height / 700.0)
+    thickness = max(2, round(scale * 2))
     text = str(person.id)
-    (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
-    x = int(np.clip(points[:, 0].mean() - w / 2, 0, max(rgb.shape[1] - w, 0)))
-    y = int(np.clip(points[:, 1].min() - h, h, height - 1))
-    # Outlined, so the id reads on any background.
-    cv2.putText(rgb, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 3,
-                cv2.LINE_AA)  # fmt: skip
+    (w, h), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    pad = max(3, h // 3)
+    x = int(np.clip(points[:, 0].mean() - w / 2, pad, max(width - w - pad, pad)))
+    y = int(np.clip(points[:, 1].min() - 2 * pad - baseline, h + pad, height - baseline - pad))
+    cv2.rectangle(rgb, (x - pad, y - h - pad), (x + w + pad, y + baseline + pad), (20, 20, 20), -1)
     cv2.putText(rgb, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness,
                 cv2.LINE_AA)  # fmt: skip
 
