@@ -21,6 +21,7 @@ back. Time going backwards or jumping ahead (a loop, a seek, a new source) resta
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -149,6 +150,30 @@ def bone_lengths(landmarks: np.ndarray, size_px: float) -> np.ndarray:
     lengths = np.hypot(a[:, 0] - b[:, 0], a[:, 1] - b[:, 1]) / size_px
     seen = (a[:, 3] >= _SEEN) & (b[:, 3] >= _SEEN)
     return np.where(seen, lengths, np.nan)
+
+
+def _cheapest_assignment(cost: np.ndarray) -> tuple[list[int], list[int]]:
+    """Rows and columns paired so that the total cost is least (the Hungarian method's
+    answer). Up to three people on one side, every pairing is tried: that is the usual case,
+    and it spares loading SciPy (a third of a second, in the middle of the first frames)."""
+    n_rows, n_cols = cost.shape
+    if min(n_rows, n_cols) > 3:
+        from scipy.optimize import linear_sum_assignment
+
+        rows, cols = linear_sum_assignment(cost)
+        return [int(r) for r in rows], [int(c) for c in cols]
+    if n_rows <= n_cols:
+        best = min(
+            itertools.permutations(range(n_cols), n_rows),
+            key=lambda cols: sum(cost[r, c] for r, c in enumerate(cols)),
+        )
+        return list(range(n_rows)), list(best)
+    best = min(
+        itertools.permutations(range(n_rows), n_cols),
+        key=lambda rows: sum(cost[r, c] for c, r in enumerate(rows)),
+    )
+    pairs = sorted(zip(best, range(n_cols), strict=True))
+    return [r for r, _ in pairs], [c for _, c in pairs]
 
 
 _TRUNK = [11, 12, 23, 24]
@@ -400,10 +425,7 @@ class PersonTracker:
         cost = np.array(
             [[self._distance(t, p.landmarks_px, time_s) for p in people] for t in self._tracks]
         )
-        # SciPy loads in a third of a second; import it when first needed, not at start-up.
-        from scipy.optimize import linear_sum_assignment
-
-        rows, cols = linear_sum_assignment(cost)
+        rows, cols = _cheapest_assignment(cost)
         matches, rejected = [], set()
         for r, c in zip(rows, cols, strict=True):
             if cost[r, c] > self.settings.match_distance:

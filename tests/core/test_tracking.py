@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from desktop_app.core.pose import PersonPose
 from desktop_app.core.skeleton import LANDMARK_INDEX
@@ -168,3 +169,22 @@ def test_a_body_folded_onto_itself_for_a_frame_is_not_taken() -> None:
     assert abs(shown.landmarks_px[IDX["nose"], 1] - standing()[IDX["nose"], 1]) < 5
     (back,) = smoother.update([person(standing())], 11 * FRAME_MS)
     assert not back.coasting and back.id == 0
+
+
+def test_the_small_assignment_is_the_hungarian_methods() -> None:
+    """Up to three people the tracker pairs by trying every pairing; the total must be the
+    least, as SciPy's Hungarian method finds it."""
+    from scipy.optimize import linear_sum_assignment
+
+    from desktop_app.core.tracking import _cheapest_assignment
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        rows, cols = rng.integers(1, 7, 2)
+        cost = rng.random((rows, cols))
+        ours = _cheapest_assignment(cost)
+        theirs = linear_sum_assignment(cost)
+        assert len(ours[0]) == min(rows, cols) == len(set(ours[0])) == len(set(ours[1]))
+        assert sum(cost[r, c] for r, c in zip(*ours, strict=True)) == pytest.approx(
+            cost[theirs].sum()
+        )
