@@ -201,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command == "annotate":
+            _stop_on_sigterm()
             return _annotate(args)
         if args.command == "sample-clip":
             return _sample_clip(args)
@@ -220,6 +221,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USER_ERROR
+
+
+def _stop_on_sigterm() -> None:
+    """Let SIGTERM (a system shutting down, a job manager, `kill`) stop annotate as Ctrl+C
+    does: the frames done so far are finished into playable files, which the message names."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _one_line(exc: BaseException, most_chars: int = 300) -> str:

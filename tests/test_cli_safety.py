@@ -249,8 +249,9 @@ def _long_clip(path: Path, photo: np.ndarray, frames: int) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C is a console event on Windows")
-def test_a_real_ctrl_c_keeps_the_old_output_and_a_playable_partial_file(
-    astronaut: np.ndarray, tmp_path: Path
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_a_real_ctrl_c_or_sigterm_keeps_the_old_output_and_a_playable_partial_file(
+    astronaut: np.ndarray, tmp_path: Path, how: str
 ) -> None:
     long_clip = tmp_path / "long.mp4"
     _long_clip(long_clip, astronaut, 1800)
@@ -268,7 +269,7 @@ def test_a_real_ctrl_c_keeps_the_old_output_and_a_playable_partial_file(
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "no frame was written in 240 s"
             time.sleep(0.05)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(getattr(signal, how))
         _, err = child.communicate(timeout=120)
     finally:
         if child.poll() is None:
