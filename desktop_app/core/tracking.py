@@ -216,6 +216,18 @@ def _same_body(a: PersonPose, b: PersonPose, distance: float) -> bool:
 
 # The two sides of the trunk (shoulder to hip) among SHAPE_BONES.
 _TRUNK_BONES = [8, 9]
+
+
+def _distance(track: _Track, predicted_xy: np.ndarray, landmarks: np.ndarray) -> float:
+    """Mean distance of the detection's seen landmarks from where the track expects them
+    (`predicted_xy`, (33, 2) pixels), in the track's person-sizes."""
+    seen = landmarks[:, 3] >= _SEEN
+    if seen.sum() < 4:
+        seen = np.ones(len(landmarks), bool)
+    distance = np.linalg.norm(landmarks[seen, :2] - predicted_xy[seen], axis=1).mean()
+    return float(distance / track.size_px)
+
+
 # Frames of bone lengths a track remembers, and how many a bone needs before it is judged.
 _BONE_HISTORY = 300
 _BONE_SAMPLES = 30
@@ -261,8 +273,10 @@ class PersonTracker:
             self._tracks = []
         self._last_time_s = time_s
         people = drop_duplicates(people, s.duplicate_distance)
-        people = [self._unswapped(p, time_s) for p in people]
-        matches, rejected = self._match(people, time_s)
+        # Where each track expects its person now: computed once, used by every comparison.
+        predicted = [t.filter.predicted_xy(time_s) for t in self._tracks]
+        people = [self._unswapped(p, predicted) for p in people]
+        matches, rejected = self._match(people, predicted)
         matched_tracks = {t for t, _ in matches}
         matched_people = {p for _, p in matches} | rejected
         # Tracks nobody continued fade, and may be picked up until max_coast_s; beyond
@@ -391,39 +405,35 @@ class PersonTracker:
         judged = np.isfinite(bones) & known & (usual > 0.02)
         return bool(np.any(bones[judged] > self.settings.shape_tolerance * usual[judged]))
 
-    def _unswapped(self, person: PersonPose, time_s: float) -> PersonPose:
+    def _unswapped(self, person: PersonPose, predicted: list[np.ndarray]) -> PersonPose:
         """The detection with left and right swapped back, if its nearest track says so."""
         if not self._tracks:
             return person
-        plain = [self._distance(t, person.landmarks_px, time_s) for t in self._tracks]
+        plain = [
+            _distance(t, xy, person.landmarks_px)
+            for t, xy in zip(self._tracks, predicted, strict=True)
+        ]
         best = int(np.argmin(plain))
         if plain[best] > self.settings.match_distance:
             return person
         mirrored = person.landmarks_px[MIRROR]
-        swapped = self._distance(self._tracks[best], mirrored, time_s)
+        swapped = _distance(self._tracks[best], predicted[best], mirrored)
         if swapped < self.settings.swap_ratio * plain[best] and plain[best] > 0.1:
             return PersonPose(landmarks_px=mirrored, world_m=person.world_m[MIRROR])
         return person
 
-    def _distance(self, track: _Track, landmarks: np.ndarray, time_s: float) -> float:
-        """Mean distance of the detection's seen landmarks from the track's prediction, in
-        the track's person-sizes."""
-        predicted = track.filter.predicted_xy(time_s)
-        seen = landmarks[:, 3] >= _SEEN
-        if seen.sum() < 4:
-            seen = np.ones(len(landmarks), bool)
-        distance = np.linalg.norm(landmarks[seen, :2] - predicted[seen], axis=1).mean()
-        return float(distance / track.size_px)
-
     def _match(
-        self, people: list[PersonPose], time_s: float
+        self, people: list[PersonPose], predicted: list[np.ndarray]
     ) -> tuple[list[tuple[int, int]], set[int]]:
         """(track, detection) pairs, and the detections rejected as implausible for the track
         they are nearest (they start no track of their own either)."""
         if not self._tracks or not people:
             return [], set()
         cost = np.array(
-            [[self._distance(t, p.landmarks_px, time_s) for p in people] for t in self._tracks]
+            [
+                [_distance(t, xy, p.landmarks_px) for p in people]
+                for t, xy in zip(self._tracks, predicted, strict=True)
+            ]
         )
         rows, cols = _cheapest_assignment(cost)
         matches, rejected = [], set()
