@@ -33,16 +33,15 @@ from desktop_app.core.filters import KalmanSettings, OneEuroSettings
 from desktop_app.core.model import PoseModel, load_default_model
 from desktop_app.core.pose import PersonPose, PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.smoothing import make_smoother
-from desktop_app.core.smoothing_metrics import error_and_lag, jitter_px
 from desktop_app.media.images import read_image
 from desktop_app.media.sources import VideoFileSource
-from desktop_app.media.synthetic import (
-    KnownMotion,
-    body_sweep,
-    known_motion_frames,
-    sample_photo,
-    usable_truth,
-)
+from desktop_app.media.synthetic import KnownMotion, known_motion_frames, sample_photo
+
+# testsupport/ sits at the top of the checkout and is not installed with the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from testsupport.ground_truth import body_sweep, carry, usable_truth
+from testsupport.smoothing_metrics import error_and_lag, jitter_px
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared" / "data"
@@ -90,7 +89,7 @@ def known_motion_recording(
     motion = body_sweep(photo.shape[1], photo.shape[0], truth_photo, seconds)
     frames = list(known_motion_frames(photo, motion, noise_grey_levels=3.0, jpeg_quality=85))
     times, people = detect_sequence(model, frames, num_poses)
-    truth = np.array([motion.carry(truth_photo[:, :2], i) for i in range(len(frames))])
+    truth = np.array([carry(motion, truth_photo[:, :2], i) for i in range(len(frames))])
     mask = usable_truth(truth_photo, photo.shape[1], photo.shape[0])
     return Recording(name, "motion", times, people, truth, mask)
 

@@ -1,9 +1,9 @@
-"""Clips with known motion, made from a real photo: the stand-in for footage with ground truth.
+"""A real photo moved over a plain canvas along a known path (a sideways sweep and a slow zoom):
+the clip `posecam sample-clip` writes, for trying PoseCam without a camera or footage.
 
-A photo is moved over a plain canvas along a known path (a sideways sweep and a slow zoom).
-Because each frame's transform is known, the landmarks found on the unmoved photo, carried
-through the transform, are the ground truth for every frame. Optional sensor-like noise
-(Gaussian grey-level noise and JPEG re-encoding) makes the frames behave like a camera's.
+Optional sensor-like noise (Gaussian grey-level noise and JPEG re-encoding) makes the frames
+behave like a camera's. The tests and benchmarks build their clips here too; the ground truth
+they measure against (each frame's transform is known) is in testsupport/, outside the package.
 """
 
 from __future__ import annotations
@@ -68,12 +68,9 @@ class KnownMotion:
         ty = canvas_h / 2.0 - scale * photo_h / 2.0
         return np.array([[scale, 0.0, tx], [0.0, scale, ty]], dtype=np.float64)
 
-    def carry(self, points_px: np.ndarray, index: int) -> np.ndarray:
-        """Where photo points (N, 2) land on the canvas at frame `index`."""
-        m = self.matrix(index)
-        return points_px[:, :2] @ m[:, :2].T + m[:, 2]
 
-
+# Used only by tests and benchmarks: it belongs in testsupport/ground_truth.py, and moves there
+# once benchmarks/trust_data.py imports it from there.
 def body_sweep(
     photo_width: int, photo_height: int, landmarks_px: np.ndarray, seconds: float, fps: float = 30.0
 ) -> KnownMotion:
@@ -93,15 +90,6 @@ def body_sweep(
         zoom_start=0.9,
         zoom_end=1.0,
     )
-
-
-def usable_truth(landmarks_px: np.ndarray, photo_width: int, photo_height: int) -> np.ndarray:
-    """(33,) bool: the photo's landmarks that can serve as ground truth: seen by the model and
-    inside the photo (a portrait's hips and knees are guesses below the frame, not truth)."""
-    x, y = landmarks_px[:, 0], landmarks_px[:, 1]
-    inside = (x >= 0) & (x < photo_width) & (y >= 0) & (y < photo_height)
-    mask: np.ndarray = (landmarks_px[:, 3] >= SEEN_VISIBILITY) & inside
-    return mask
 
 
 def background_colour(photo: np.ndarray) -> tuple[int, int, int]:

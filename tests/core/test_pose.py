@@ -9,6 +9,7 @@ from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.skeleton import LANDMARK_INDEX
 from desktop_app.media.synthetic import KnownMotion, known_motion_frames
+from testsupport.ground_truth import carry
 
 NOSE = LANDMARK_INDEX["nose"]
 LEFT_SHOULDER = LANDMARK_INDEX["left_shoulder"]
@@ -115,7 +116,7 @@ def test_landmarks_follow_a_known_motion(
             people = estimator.estimate(frame.rgb, frame.time_ms)
             assert len(people) == 1, f"lost the person at frame {frame.index}"
             found.append(people[0].landmarks_px[UPPER_BODY, :2])
-            expected.append(motion.carry(truth_on_photo[UPPER_BODY, :2], frame.index))
+            expected.append(carry(motion, truth_on_photo[UPPER_BODY, :2], frame.index))
     found_px, expected_px = np.array(found), np.array(expected)
     errors_px = np.linalg.norm(found_px - expected_px, axis=2)
     # Head and shoulders span 250-400 px here. VIDEO mode crops around the tracked person

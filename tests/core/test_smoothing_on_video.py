@@ -13,13 +13,9 @@ import pytest
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.smoothing import make_smoother
-from desktop_app.core.smoothing_metrics import error_and_lag, jitter_px
-from desktop_app.media.synthetic import (
-    KnownMotion,
-    body_sweep,
-    known_motion_frames,
-    usable_truth,
-)
+from desktop_app.media.synthetic import KnownMotion, known_motion_frames
+from testsupport.ground_truth import body_sweep, carry, usable_truth
+from testsupport.smoothing_metrics import error_and_lag, jitter_px
 
 # Per --num-poses: (jitter ratio, error ratio) against MediaPipe's own output. The smoother
 # was retuned on real footage (benchmarks/trust.py) to follow fast limbs first: with one
@@ -71,7 +67,7 @@ def test_kalman_adds_no_error_or_lag_on_known_motion(model, photo_and_truth, num
     motion = body_sweep(width, height, landmarks, seconds=3.0)
     frames = known_motion_frames(photo, motion, noise_grey_levels=3.0, jpeg_quality=85)
     recorded = detections(model, frames, num_poses)
-    truth = np.array([motion.carry(landmarks[:, :2], i) for i in range(motion.frame_count)])
+    truth = np.array([carry(motion, landmarks[:, :2], i) for i in range(motion.frame_count)])
     mask = usable_truth(landmarks, width, height)
     raw_error, raw_lag = error_and_lag(track(recorded, "none", num_poses), truth, mask)
     error, lag = error_and_lag(track(recorded, "kalman", num_poses), truth, mask)
