@@ -20,7 +20,7 @@ from testsupport.smoothing_metrics import error_and_lag, jitter_px
 # Per --num-poses: (jitter ratio, error ratio) against MediaPipe's own output. The smoother
 # was retuned on real footage (benchmarks/trust.py) to follow fast limbs first: with one
 # person MediaPipe has already smoothed, and what is left is cut by about a third here (the
-# issue's 0.5 is not met; see the README); with two or more it is cut by more than half.
+# issue's 0.5 is not met; see docs/smoothing.md); with two or more it is cut by more than half.
 LIMITS = {1: (0.7, 1.08), 2: (0.4, 1.03)}
 
 
