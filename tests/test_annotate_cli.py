@@ -200,20 +200,15 @@ def _faststart_clip(path: Path, photo: np.ndarray, frames: int) -> None:
             out.mux(packet)
 
 
-@pytest.mark.parametrize("damage", ["cut short", "garbled"])
 def test_video_that_breaks_half_way_keeps_what_came_before(
-    damage: str, astronaut: np.ndarray, tmp_path: Path, capsys
+    astronaut: np.ndarray, tmp_path: Path, capsys
 ) -> None:
+    # (Damage in the middle is decoded past: test_cli_safety.py.)
     whole = tmp_path / "whole.mp4"
     _faststart_clip(whole, astronaut, 60)
     data = bytearray(whole.read_bytes())
     broken = tmp_path / "broken.mp4"
-    if damage == "cut short":
-        broken.write_bytes(bytes(data[: len(data) // 2]))
-    else:
-        middle = len(data) // 2
-        data[middle : middle + 20000] = b"\x47" * 20000
-        broken.write_bytes(bytes(data))
+    broken.write_bytes(bytes(data[: len(data) // 2]))
     out, keypoints = tmp_path / "out.mp4", tmp_path / "k.csv"
     code, stdout, err = run(capsys, broken, "-o", out, "--keypoints", keypoints)
     assert code == 2

@@ -7,13 +7,14 @@ and is closed explicitly or used as a context manager.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Literal
 
 import av
 import cv2
@@ -41,6 +42,8 @@ class FrameSource(Closeable):
     frame_count: int | None = None
     #: True for cameras and streams, which produce frames in real time.
     is_live: bool = False
+    #: Set by a file source after its last frame when it decoded past damage; None otherwise.
+    damage: Damage | None = None
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -53,8 +56,11 @@ class VideoFileSource(FrameSource):
     """A video file decoded with PyAV (FFmpeg) straight to RGB.
 
     Times come from the file's own presentation timestamps, so variable-frame-rate files
-    keep their real timing. If the file breaks part way, iteration raises `InputError`
-    with `frames_read` set, after yielding every frame before the break.
+    keep their real timing. Damage is decoded past as FFmpeg's own tools do: a packet that
+    cannot be decoded is skipped and counted, and after the last frame `damage` says how many
+    frames were lost or patched up, and where. A file that ends before the length its
+    container declares (cut short), or whose container cannot be read past some point, raises
+    `InputError` with `frames_read` set, after yielding every frame before the break.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -62,8 +68,16 @@ class VideoFileSource(FrameSource):
         self.name = self.path.name
         check_readable_file(self.path)
         try:
-            self._container = av.open(str(self.path), mode="r")
+            # Tags are only shown, never needed: a title in a broken encoding must not stop a run.
+            self._container = av.open(str(self.path), mode="r", metadata_errors="replace")
         except av.error.FFmpegError as exc:
+            if _mp4_without_index(self.path):
+                raise InputError(
+                    self.path,
+                    "video ends before its index (the moov box) is complete, and an MP4 "
+                    "cannot be read without it: the file is cut short, or its recording was "
+                    "never finished",
+                ) from None
             raise InputError(
                 self.path, f"not a video PoseCam can read ({_ffmpeg_reason(exc)})"
             ) from None
@@ -71,39 +85,30 @@ class VideoFileSource(FrameSource):
             self._container.close()
             raise InputError(self.path, "has no video stream")
         self._stream = self._container.streams.video[0]
+        if self._stream.codec_context is None:
+            # An unknown fourcc, or a codec this FFmpeg was built without.
+            self._container.close()
+            raise InputError(self.path, "video is in a codec FFmpeg cannot decode")
         # Let FFmpeg decode on several threads; decoding is a large share of a frame's cost.
         self._stream.thread_type = "AUTO"
         rate = self._stream.average_rate or self._stream.guessed_rate
         self.fps = float(rate) if rate else None
         self.size = (self._stream.codec_context.width, self._stream.codec_context.height)
-        self.frame_count = self._declared_frame_count()
         # AVI stores no presentation times; FFmpeg's guesses come out scrambled when the
         # video has B-frames. AVI is constant-rate by design, so frame times follow the rate.
         self._times_from_rate = "avi" in self._container.format.name.split(",")
-
-    def _declared_frame_count(self) -> int | None:
-        if self._stream.frames:
-            return int(self._stream.frames)
-        if self._stream.duration and self._stream.time_base and self.fps:
-            seconds = float(self._stream.duration * self._stream.time_base)
-            return round(seconds * self.fps)
-        return None
+        self._matroska = "matroska" in self._container.format.name.split(",")
+        self._declared = _declared_length(self._container, self._stream, self.fps)
+        self.frame_count = self._declared.frames if self._declared else None
 
     def __iter__(self) -> Iterator[Frame]:
+        self.damage = None
+        reading = _Reading()
         start_pts: int | None = None
         time_base: Fraction = self._stream.time_base or Fraction(1, 1000)
-        index = 0
         last_time_ms = 0.0
         frame_ms = 1000.0 / self.fps if self.fps else 1000.0 / 30.0
-        for av_frame, error in self._decoded_frames():
-            if error is not None:
-                what = "file ends early (cut short?)" if error == "end of file" else error
-                raise InputError(
-                    self.path,
-                    f"video is damaged: stopped at frame {index} ({what})",
-                    frames_read=index,
-                )
-            assert av_frame is not None
+        for index, av_frame in enumerate(self._decoded_frames(reading)):
             pts = av_frame.pts
             if pts is None or self._times_from_rate:
                 time_ms = index * frame_ms
@@ -111,47 +116,346 @@ class VideoFileSource(FrameSource):
                 if start_pts is None:
                     start_pts = pts
                 time_ms = float((pts - start_pts) * time_base) * 1000.0
+            if index and time_ms - last_time_ms > _GAP_FRAMES * frame_ms:
+                # Frames missing here, or a pause in a variable-rate file: counted only if
+                # something else shows that the file is damaged.
+                reading.note_gap(
+                    index, last_time_ms, round((time_ms - last_time_ms) / frame_ms) - 1
+                )
             if index and time_ms <= last_time_ms:
                 # A damaged or odd file can repeat or reorder times; keep time moving forward.
                 time_ms = last_time_ms + frame_ms
+            if av_frame.is_corrupt:
+                reading.frames_damaged += 1
+                reading.note_damage(index, time_ms)
             last_time_ms = time_ms
+            reading.frames_out, reading.last_time_ms = index + 1, time_ms
             yield Frame(rgb=av_frame.to_ndarray(format="rgb24"), time_ms=time_ms, index=index)
-            index += 1
-        expected = self.frame_count
-        if expected is not None and index < expected - _TRUNCATION_SLACK_FRAMES:
-            raise InputError(
-                self.path,
-                f"video ends early: stopped at frame {index} of {expected} (file cut short?)",
-                frames_read=index,
-            )
+        self._finish(reading)
 
-    def _decoded_frames(self) -> Iterator[tuple[av.VideoFrame | None, str | None]]:
-        """Decoded frames, then (None, reason) if the file breaks.
+    def _decoded_frames(self, reading: _Reading) -> Iterator[av.VideoFrame]:
+        """Every frame that can be decoded, in order; `reading` counts what could not be.
 
-        Packets are decoded one by one so that a broken packet still lets the frames the
-        decoder already holds (it keeps a few while decoding on several threads) come out.
+        One packet is held back: the last packet of a file cut short is incomplete, and
+        handing it to the decoder (which decodes on several threads) loses the complete frames
+        decoded just before it.
         """
         stream = self._stream
-        error: str | None = None
+        held: av.Packet | None = None
         try:
-            # demux() ends with an empty packet that flushes the decoder on a clean end.
             for packet in self._container.demux(stream):
-                try:
-                    yield from ((f, None) for f in stream.decode(packet))
-                except av.error.FFmpegError as exc:
-                    error = _ffmpeg_reason(exc)
-                    break
+                if not packet.size:
+                    continue  # the end-of-file marker: the decoder is flushed below
+                reading.note_packet(packet)
+                if held is not None:
+                    yield from self._decode(held, reading)
+                held = packet
         except av.error.FFmpegError as exc:
-            error = _ffmpeg_reason(exc)
-        if error is not None:
-            # Broken part way: flush by hand to get the frames the decoder was holding.
-            with contextlib.suppress(av.error.FFmpegError):
-                yield from ((f, None) for f in stream.decode(None))
-        if error is not None:
-            yield None, error
+            reading.read_error = _ffmpeg_reason(exc)
+        if held is not None:
+            if held.is_corrupt:
+                reading.undecodable += 1
+                reading.note_damage(reading.frames_out, reading.last_time_ms)
+            else:
+                yield from self._decode(held, reading)
+        yield from self._decode(None, reading)
+
+    def _decode(self, packet: av.Packet | None, reading: _Reading) -> list[av.VideoFrame]:
+        try:
+            return self._stream.decode(packet)
+        except av.error.FFmpegError as exc:
+            # FFmpeg's tools log this and go on with the next packet; so do we.
+            reading.undecodable += 1
+            reading.first_error = reading.first_error or _ffmpeg_reason(exc)
+            reading.note_damage(reading.frames_out, reading.last_time_ms)
+            return []
+
+    def _finish(self, reading: _Reading) -> None:
+        """After the last frame: raise if the file was cut short, else set `damage`."""
+        decoded = reading.frames_out
+        declared = self._declared
+        if reading.read_error is not None:
+            raise InputError(
+                self.path,
+                f"video is damaged: stopped at frame {decoded} ({reading.read_error})",
+                frames_read=decoded,
+            )
+        matroska = _follow_matroska(self.path) if self._matroska else None
+        reached_s = self._cut_short_at_s(reading, declared) if declared else None
+        if reached_s is not None or matroska == "cut":
+            # Matroska's elements also show a cut where no length is declared (a browser's
+            # recording, one whose recorder crashed).
+            if declared is not None and reached_s is not None:
+                where = (
+                    f"frame {decoded} of {declared.frames} ({_clock(reached_s * 1000.0)} of "
+                    f"{_clock(declared.seconds * 1000.0)})"
+                )
+            else:
+                where = f"frame {decoded} ({_clock(reading.last_time_ms)})"
+            why = "the file is cut short" if matroska == "cut" else "file cut short?"
+            raise InputError(
+                self.path, f"video ends early: stopped at {where}; {why}", frames_read=decoded
+            )
+        if not decoded and reading.undecodable:
+            raise InputError(
+                self.path,
+                f"video cannot be decoded: all {_frames(reading.undecodable)} are damaged"
+                + (f" ({reading.first_error})" if reading.first_error else ""),
+                frames_read=0,
+            )
+        lost = reading.undecodable
+        if lost:
+            # Frames that refer to an undecodable one may be dropped without an error of their
+            # own; with damage seen, every packet that gave no frame counts as lost.
+            lost = max(lost, reading.packets - decoded)
+        counted = True
+        if declared is not None and declared.frames - reading.packets > declared.slack_frames:
+            # The file covers its whole length with fewer frames than it should: packets the
+            # demuxer lost finding its way again after damage (Matroska skips the rest of a
+            # damaged cluster, AVI a damaged chunk).
+            lost += declared.frames - reading.packets
+            if reading.first_gap is not None:
+                reading.note_damage(*reading.first_gap)
+        elif matroska == "damaged":
+            # No length to count against, but the demuxer had to skip damage. Every frame lost,
+            # skipped or undecodable, leaves a jump in time, unless it was among the last.
+            lost, counted = max(lost, reading.gap_frames, 1), False
+            if reading.first_gap is not None:
+                reading.note_damage(*reading.first_gap)
+        if lost or reading.frames_damaged:
+            first_frame, first_time_ms = reading.first_damage or (None, None)
+            self.damage = Damage(
+                lost, reading.frames_damaged, first_frame, first_time_ms, lost_counted=counted
+            )
+
+    def _cut_short_at_s(self, reading: _Reading, declared: _DeclaredLength) -> float | None:
+        """Where the packets read end, in seconds, if that is short of the declared length."""
+        if self._times_from_rate:
+            # AVI times are counted, not stored, so frames lost in the middle look the same
+            # as frames missing at the end; but a cut AVI also lost its index, at the end.
+            if declared.frames - reading.packets <= declared.slack_frames or declared.indexed:
+                return None
+            return reading.packets / self.fps if self.fps else 0.0
+        reached_s = reading.reached_s(self._stream, declared.start_pts)
+        if reached_s is None or reached_s >= declared.seconds - declared.slack_s:
+            return None
+        return reached_s
 
     def close(self) -> None:
         self._container.close()
+
+
+# A jump in frame times of more than this many frame intervals marks frames missing there.
+_GAP_FRAMES = 2.5
+
+
+@dataclass(frozen=True)
+class Damage:
+    """What was wrong with a video file that was decoded to its end anyway."""
+
+    #: Frames of the file that never came out: undecodable, or skipped by the demuxer.
+    frames_lost: int
+    #: Frames that came out with decoding errors, patched up by the decoder.
+    frames_damaged: int
+    #: Where the first damage is: the index of the first frame after it, and the time in the
+    #: video where it starts; None when only the count shows frames missing.
+    first_frame: int | None
+    first_time_ms: float | None
+    #: False when `frames_lost` is a lower bound: the file declares no length to count against.
+    lost_counted: bool = True
+
+    def __str__(self) -> str:
+        parts = []
+        if self.frames_lost:
+            at_least = "" if self.lost_counted else "at least "
+            parts.append(f"{at_least}{_frames(self.frames_lost)} could not be decoded")
+        if self.frames_damaged:
+            parts.append(f"{_frames(self.frames_damaged)} came out damaged")
+        where = ""
+        if self.first_frame is not None and self.first_time_ms is not None:
+            where = f", the first at {_clock(self.first_time_ms)} (frame {self.first_frame})"
+        return f"video is damaged: {' and '.join(parts)}{where}; the rest was read"
+
+
+@dataclass(frozen=True)
+class _DeclaredLength:
+    """How long a file's container says its video is."""
+
+    frames: int
+    seconds: float
+    #: The pts the declared length counts from (in the stream's time base).
+    start_pts: int | None
+    #: How far short of it a complete file may end: declared lengths are estimates.
+    slack_s: float
+    slack_frames: int
+    #: False when the file's index covers fewer frames than its header declares (AVI).
+    indexed: bool = True
+
+
+def _declared_length(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, fps: float | None
+) -> _DeclaredLength | None:
+    """The video's length as its container declares it, or None if it does not.
+
+    MP4 counts the frames and times the stream; AVI's header counts the frames and FFmpeg
+    times the stream from the index at the end; Matroska and WebM give the whole file's
+    duration, which the sound may make a little longer than the picture.
+    """
+    frame_s = 1.0 / fps if fps else None
+    slack_frames = _TRUNCATION_SLACK_FRAMES
+    if stream.frames and frame_s and "avi" in container.format.name.split(","):
+        frames = int(stream.frames)
+        time_base = stream.time_base
+        indexed_s = float(stream.duration * time_base) if stream.duration and time_base else 0.0
+        indexed = indexed_s >= (frames - slack_frames) * frame_s
+        return _DeclaredLength(
+            frames, frames * frame_s, None, slack_frames * frame_s, slack_frames, indexed
+        )
+    if stream.duration and stream.time_base:
+        seconds = float(stream.duration * stream.time_base)
+        frames = int(stream.frames) or (round(seconds / frame_s) if frame_s else 0)
+        slack_s = slack_frames * (frame_s or 0.04)
+        return _DeclaredLength(frames, seconds, stream.start_time, slack_s, slack_frames)
+    if container.duration and container.duration > 0 and frame_s:
+        seconds = container.duration / av.time_base
+        start_pts = None
+        if container.start_time is not None and stream.time_base:
+            start_pts = round(container.start_time / av.time_base / stream.time_base)
+        slack_s = slack_frames * frame_s
+        if len(container.streams) > 1:
+            slack_s = max(slack_s, _CONTAINER_SLACK_S)
+        return _DeclaredLength(
+            round(seconds / frame_s), seconds, start_pts, slack_s, round(slack_s / frame_s)
+        )
+    return None
+
+
+# Stream lengths are exact to a frame or two; a container's duration also covers its sound,
+# which may run on a little after the picture.
+_CONTAINER_SLACK_S = 0.5
+
+
+class _Reading:
+    """What one pass over a video file met, for `VideoFileSource` to report at its end."""
+
+    def __init__(self) -> None:
+        self.packets = 0
+        self.undecodable = 0
+        self.frames_damaged = 0
+        self.frames_out = 0
+        self.last_time_ms = 0.0
+        self.read_error: str | None = None
+        self.first_error: str | None = None
+        self.first_damage: tuple[int, float] | None = None
+        self.first_gap: tuple[int, float] | None = None
+        self.gap_frames = 0
+        self._end_pts: int | None = None
+
+    def note_packet(self, packet: av.Packet) -> None:
+        self.packets += 1
+        stamp = packet.pts if packet.pts is not None else packet.dts
+        if stamp is not None:
+            end = stamp + (packet.duration or 0)
+            self._end_pts = end if self._end_pts is None else max(self._end_pts, end)
+
+    def note_damage(self, frame: int, time_ms: float) -> None:
+        if self.first_damage is None or frame < self.first_damage[0]:
+            self.first_damage = (frame, time_ms)
+
+    def note_gap(self, frame: int, time_ms: float, frames_missing: int) -> None:
+        self.gap_frames += frames_missing
+        if self.first_gap is None:
+            self.first_gap = (frame, time_ms)
+
+    def reached_s(self, stream: av.video.stream.VideoStream, start_pts: int | None) -> float | None:
+        """How far into the video the packets read reached, in seconds, or None if unknown."""
+        if self._end_pts is None or not stream.time_base:
+            return None
+        return float((self._end_pts - (start_pts or 0)) * stream.time_base)
+
+
+_MATROSKA_SEGMENT, _MATROSKA_CLUSTER = 0x18538067, 0x1F43B675
+
+
+def _follow_matroska(path: Path) -> Literal["cut", "damaged"] | None:
+    """Follow a Matroska or WebM file's elements by their sizes from the start: "cut" if the
+    file stops inside one, "damaged" if the chain breaks (the demuxer had to search for the
+    next cluster, losing frames), None if they fit the file. Reads a few bytes per frame."""
+    try:
+        with open(path, "rb") as f:
+            end = f.seek(0, 2)
+            at = 0
+            while at < end:
+                f.seek(at)
+                head = f.read(12)
+                ident_bytes = _ebml_length(head, 0)
+                size_bytes = _ebml_length(head, ident_bytes) if 0 < ident_bytes <= 4 else 0
+                if ident_bytes + size_bytes > len(head) and size_bytes > 0:
+                    return "cut"  # the file ends inside an element's header
+                if not size_bytes or size_bytes > 8:
+                    return "damaged"
+                ident = int.from_bytes(head[:ident_bytes], "big")
+                size_field = head[ident_bytes : ident_bytes + size_bytes]
+                size = int.from_bytes(size_field, "big") & ((1 << (7 * size_bytes)) - 1)
+                data = at + ident_bytes + size_bytes
+                unknown_size = size == (1 << (7 * size_bytes)) - 1
+                if not unknown_size and data + size > end:
+                    return "cut"
+                # Step into the segment, and into clusters whose size a live recording left
+                # unknown; step over everything else.
+                step_in = ident == _MATROSKA_SEGMENT or (
+                    unknown_size and ident == _MATROSKA_CLUSTER
+                )
+                at = data if step_in else data + size
+    except OSError:
+        return None
+    return None
+
+
+def _ebml_length(data: bytes, at: int) -> int:
+    """How many bytes the EBML variable-length number at `at` takes: 1-8, 0 if invalid, or 9
+    if `data` ends before its first byte."""
+    if at >= len(data):
+        return 9
+    return 9 - data[at].bit_length() if data[at] else 0
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """True for an MP4 or MOV that ends before the end of its moov box, which indexes the
+    frames: a recording or download cut short."""
+    try:
+        with open(path, "rb") as f:
+            end = f.seek(0, 2)
+            at = 0
+            while at + 8 <= end:
+                f.seek(at)
+                head = f.read(16)
+                size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if at == 0 and kind != b"ftyp":
+                    return False
+                if size == 1 and len(head) == 16:
+                    size = int.from_bytes(head[8:16], "big")
+                elif size == 0:
+                    size = end - at
+                if size < 8:
+                    return False
+                if kind == b"moov":
+                    return at + size > end
+                at += size
+            # Ran past the end, or stopped at it, without an index.
+            return at > 0
+    except OSError:
+        return False
+
+
+def _frames(count: int) -> str:
+    return f"{count} frame" + ("" if count == 1 else "s")
+
+
+def _clock(time_ms: float) -> str:
+    """A time in a file as people read it: 0:07.25, 12:03.00."""
+    minutes, seconds = divmod(max(time_ms, 0.0) / 1000.0, 60.0)
+    return f"{int(minutes)}:{seconds:05.2f}"
 
 
 class ImageSource(FrameSource):
@@ -285,6 +589,7 @@ class PacedSource(FrameSource):
             if wait_s > 0:
                 self._sleep(wait_s)
             yield frame
+        self.damage = self.inner.damage
 
     def close(self) -> None:
         self.inner.close()
@@ -336,6 +641,7 @@ def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
 
 __all__ = [
     "CameraSource",
+    "Damage",
     "FrameSource",
     "ImageSource",
     "LoopedSource",
