@@ -7,7 +7,9 @@ and is closed explicitly or used as a context manager.
 
 from __future__ import annotations
 
+import itertools
 import re
+import struct
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +20,7 @@ from typing import Literal
 
 import av
 import cv2
+import numpy as np
 
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.frame import Frame
@@ -44,6 +47,11 @@ class FrameSource(Closeable):
     is_live: bool = False
     #: Set by a file source after its last frame when it decoded past damage; None otherwise.
     damage: Damage | None = None
+    #: How the stored pictures were turned to come out upright, as the file asks (phone
+    #: videos): mirrored left to right or not, then turned counterclockwise by 0, 90, 180 or
+    #: 270 degrees. Frames, sizes and so keypoints are all in the upright picture.
+    rotation: int = 0
+    mirrored: bool = False
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -93,22 +101,38 @@ class VideoFileSource(FrameSource):
         self._stream.thread_type = "AUTO"
         rate = self._stream.average_rate or self._stream.guessed_rate
         self.fps = float(rate) if rate else None
-        self.size = (self._stream.codec_context.width, self._stream.codec_context.height)
         # AVI stores no presentation times; FFmpeg's guesses come out scrambled when the
         # video has B-frames. AVI is constant-rate by design, so frame times follow the rate.
         self._times_from_rate = "avi" in self._container.format.name.split(",")
         self._matroska = "matroska" in self._container.format.name.split(",")
         self._declared = _declared_length(self._container, self._stream, self.fps)
         self.frame_count = self._declared.frames if self._declared else None
+        # The first frame is decoded now: it carries the display matrix, which says how the
+        # pictures are turned and so the size they come out at.
+        self._reading = _Reading()
+        self._frames = self._decoded_frames(self._reading)
+        self._first = next(self._frames, None)
+        width, height = self._stream.codec_context.width, self._stream.codec_context.height
+        self._upright: _Upright | None = None
+        if self._first is not None:
+            width, height = self._first.width, self._first.height
+            self._upright = _upright_from(self._first)
+        if self._upright is not None:
+            self.rotation, self.mirrored = self._upright.rotation_and_mirror
+            if self._upright.transpose:
+                width, height = height, width
+        self.size = (width, height)
 
     def __iter__(self) -> Iterator[Frame]:
-        self.damage = None
-        reading = _Reading()
+        reading, upright = self._reading, self._upright
+        frames: Iterator[av.VideoFrame] = self._frames
+        if self._first is not None:
+            frames, self._first = itertools.chain([self._first], self._frames), None
         start_pts: int | None = None
         time_base: Fraction = self._stream.time_base or Fraction(1, 1000)
         last_time_ms = 0.0
         frame_ms = 1000.0 / self.fps if self.fps else 1000.0 / 30.0
-        for index, av_frame in enumerate(self._decoded_frames(reading)):
+        for index, av_frame in enumerate(frames):
             pts = av_frame.pts
             if pts is None or self._times_from_rate:
                 time_ms = index * frame_ms
@@ -130,7 +154,10 @@ class VideoFileSource(FrameSource):
                 reading.note_damage(index, time_ms)
             last_time_ms = time_ms
             reading.frames_out, reading.last_time_ms = index + 1, time_ms
-            yield Frame(rgb=av_frame.to_ndarray(format="rgb24"), time_ms=time_ms, index=index)
+            rgb = av_frame.to_ndarray(format="rgb24")
+            if upright is not None:
+                rgb = upright.apply(rgb)
+            yield Frame(rgb=rgb, time_ms=time_ms, index=index)
         self._finish(reading)
 
     def _decoded_frames(self, reading: _Reading) -> Iterator[av.VideoFrame]:
@@ -247,6 +274,61 @@ class VideoFileSource(FrameSource):
 
 # A jump in frame times of more than this many frame intervals marks frames missing there.
 _GAP_FRAMES = 2.5
+
+
+@dataclass(frozen=True)
+class _Upright:
+    """How to turn a stored picture so that it shows as the file's display matrix asks."""
+
+    transpose: bool
+    flip_rows: bool
+    flip_columns: bool
+
+    def apply(self, rgb: np.ndarray) -> np.ndarray:
+        if self.transpose:
+            rgb = rgb.transpose(1, 0, 2)
+        if self.flip_rows:
+            rgb = rgb[::-1]
+        if self.flip_columns:
+            rgb = rgb[:, ::-1]
+        return np.ascontiguousarray(rgb)
+
+    @property
+    def rotation_and_mirror(self) -> tuple[int, bool]:
+        """The same turn said as people say it: mirrored left to right or not, then turned
+        counterclockwise by 0, 90, 180 or 270 degrees."""
+        return _TURNS[self.transpose, self.flip_rows, self.flip_columns]
+
+
+_TURNS = {
+    (False, False, False): (0, False),
+    (False, True, True): (180, False),
+    (False, False, True): (0, True),
+    (False, True, False): (180, True),
+    (True, True, False): (90, False),
+    (True, False, True): (270, False),
+    (True, False, False): (90, True),
+    (True, True, True): (270, True),
+}
+
+
+def _upright_from(frame: av.VideoFrame) -> _Upright | None:
+    """The turn a decoded frame's display matrix asks for; None if it asks for none.
+
+    FFmpeg's matrix [[a, b, u], [c, d, v], [x, y, w]] takes a stored pixel (p, q) to
+    (a p + c q, b p + d q) on screen (plus a shift that keeps it in view). Phones store
+    their pictures as the sensor reads them and set this matrix to a quarter turn.
+    """
+    data = frame.side_data.get("DISPLAYMATRIX")
+    raw = bytes(data) if isinstance(data, av.buffer.Buffer) else b""
+    if len(raw) != 36:
+        return None
+    a, b, _, c, d, _, _, _, _ = struct.unpack("=9i", raw)
+    if abs(a) + abs(d) >= abs(b) + abs(c):
+        upright = _Upright(transpose=False, flip_rows=d < 0, flip_columns=a < 0)  # x'=ap, y'=dq
+    else:
+        upright = _Upright(transpose=True, flip_rows=b < 0, flip_columns=c < 0)  # x'=cq, y'=bp
+    return upright if upright.rotation_and_mirror != (0, False) else None
 
 
 @dataclass(frozen=True)
@@ -578,6 +660,7 @@ class PacedSource(FrameSource):
         self.fps = inner.fps
         self.size = inner.size
         self.frame_count = inner.frame_count
+        self.rotation, self.mirrored = inner.rotation, inner.mirrored
 
     def __iter__(self) -> Iterator[Frame]:
         started: float | None = None
