@@ -6,8 +6,8 @@ cannot flip the stage back and forth. A new stage must also hold for `min_stage_
 counts, which stops a single wild frame from making a stage. A repetition is counted when the
 person comes back up past `up_deg` after reaching `down_deg`, having started from the top: a
 half squat that never reaches the bottom does not count, nor does a descent that is not
-finished. Frames where the joints are not seen (visibility below `min_visibility`) are skipped:
-nothing is counted on guessed joints.
+finished. Frames where the joints are not seen (core.skeleton.SEEN_VISIBILITY, the one rule
+for every angle) are skipped: nothing is counted on guessed joints.
 
 For a biceps curl "down" means the elbow is bent (the angle is small) and "up" that the arm is
 straight; the counting is the same.
@@ -21,8 +21,6 @@ from enum import Enum
 
 import numpy as np
 
-from desktop_app.core.angles import image_angles
-from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.core.tracking import TrackedPerson
 
 
@@ -45,8 +43,6 @@ class Exercise:
     up_deg: float
     #: How long a new stage must hold before it counts.
     min_stage_s: float = 0.15
-    #: Joints seen less surely than this are not used.
-    min_visibility: float = SEEN_VISIBILITY
     #: The name people see ("Squats"); the key `name` if empty.
     title: str = ""
     #: The joints followed, in words ("knees"), shown beside the title in the settings.
@@ -130,9 +126,9 @@ class RepCounter:
         self._reached_bottom = self._started_at_top = False
 
 
-def exercise_angle(exercise: Exercise, landmarks_px: np.ndarray) -> float:
-    """The exercise's angle for one person: the mean of its joint angles that are seen."""
-    angles = image_angles(landmarks_px, exercise.min_visibility)
+def exercise_angle(exercise: Exercise, angles: dict[str, float]) -> float:
+    """The exercise's angle from one person's joint angles (TrackedPerson.angles): the mean
+    of those it follows that are seen."""
     values = [angles[name] for name in exercise.angles if not math.isnan(angles[name])]
     return float(np.mean(values)) if values else math.nan
 
@@ -148,9 +144,7 @@ class RepTracker:
         for person in people:
             counter = self.counters.setdefault(person.id, RepCounter(self.exercise))
             # A person shown where predicted (not seen this frame) is not measured.
-            angle = (
-                math.nan if person.coasting else exercise_angle(self.exercise, person.landmarks_px)
-            )
+            angle = math.nan if person.coasting else exercise_angle(self.exercise, person.angles)
             counter.update(angle, time_ms / 1000.0)
 
     def counts(self) -> dict[int, int]:

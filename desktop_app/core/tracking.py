@@ -25,10 +25,12 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
 
+from desktop_app.core.angles import image_angles, world_angles
 from desktop_app.core.frame import PersonPose
 from desktop_app.core.skeleton import LANDMARK_INDEX, LANDMARK_NAMES, SEEN_VISIBILITY
 
@@ -73,6 +75,19 @@ class TrackedPerson:
     def drawn(self) -> bool:
         """Whether the person appears in the picture at all."""
         return self.opacity > 0.0
+
+    # Angles are worked out once per person and frame, here, and read by everything that
+    # needs them (the rep counter, the drawing, the keypoint files), so the angle drawn, the
+    # angle counted and the angle written are the same number under the same visibility rule.
+    @cached_property
+    def angles(self) -> dict[str, float]:
+        """Joint angles in the picture, in degrees (core.angles), NaN where not seen."""
+        return image_angles(self.landmarks_px)
+
+    @cached_property
+    def angles_3d(self) -> dict[str, float]:
+        """Joint angles from the world landmarks, in degrees, NaN where not seen."""
+        return world_angles(self.world_m, self.landmarks_px[:, 3])
 
 
 class LandmarkFilter(Protocol):

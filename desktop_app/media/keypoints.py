@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from desktop_app.core.angles import ANGLE_NAMES, image_angles, world_angles
+from desktop_app.core.angles import ANGLE_NAMES
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.skeleton import LANDMARK_NAMES
 from desktop_app.core.tracking import TrackedPerson
@@ -57,9 +57,7 @@ def _degrees(value: float) -> float | None:
 
 def person_angles(person: TrackedPerson) -> tuple[dict[str, float], dict[str, float]]:
     """(picture angles, world angles) of a tracked person, in degrees, NaN where not seen."""
-    flat = image_angles(person.landmarks_px)
-    solid = world_angles(person.world_m, person.landmarks_px[:, 3])
-    return flat, solid
+    return person.angles, person.angles_3d
 
 
 def _px(value: float) -> float | None:
