@@ -38,7 +38,14 @@ from scipy.signal import find_peaks, savgol_filter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from trust_data import SHARED, Detections, all_clips, fill_reference_gaps, load_or_record
+from trust_data import (
+    SHARED,
+    Detections,
+    add_second_looks,
+    all_clips,
+    fill_reference_gaps,
+    load_or_record,
+)
 
 from desktop_app.core.angles import image_angles
 from desktop_app.core.model import load_default_model
@@ -345,6 +352,7 @@ def main() -> int:
     for clip in all_clips(args.clips):
         det = load_or_record(clip, model, args.cache)
         fill_reference_gaps(det, model, args.cache)
+        add_second_looks(det, model, args.cache)
         ref = build_reference(det)
         print(f"\n=== {clip.name}: {len(det.times_ms)} frames, {det.width}x{det.height},"
               f" reference person in {int(ref.present.sum())}")  # fmt: skip

@@ -20,6 +20,7 @@ import numpy as np
 from desktop_app.core.frame import Frame
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PersonPose, PoseEstimator, PoseSettings, RunningMode
+from desktop_app.core.second_look import SecondLook, free_windows
 from desktop_app.media.sources import VideoFileSource
 from desktop_app.media.synthetic import body_sweep, known_motion_frames, sample_photo
 
@@ -155,8 +156,10 @@ def fill_reference_gaps(det: Detections, model: PoseModel, cache: Path) -> int:
     """Look again, at a low detection confidence (0.2), at the frames where the reference
     found nobody, and take what it finds there. A person half out of the picture is often
     missed at the default confidence; without this, the tracker's skeleton on them would
-    count as a ghost. Returns how many frames gained a reference person (cached)."""
-    path = cache / f"{det.clip.name}-{det.clip.key(model)}-gaps.npy"
+    count as a ghost. Where the whole frame still shows nobody, the second look's windows
+    (core/second_look.py: full-height parts of the frame, enlarged) are looked at too, at the
+    same low confidence. Returns how many frames gained a reference person (cached)."""
+    path = cache / f"{det.clip.name}-{det.clip.key(model)}-gaps2.npy"
     missing = set(np.flatnonzero(~np.isfinite(det.reference_px[:, 0, 0])).tolist())
     if path.exists():
         found = np.load(path)
@@ -168,12 +171,55 @@ def fill_reference_gaps(det: Detections, model: PoseModel, cache: Path) -> int:
                 for i, frame in enumerate(det.clip.frames()):
                     if i in missing:
                         people = estimator.estimate(frame.rgb)
+                        for window in () if people else free_windows(det.width, det.height, []):
+                            crop = frame.rgb[window.y0 : window.y1, window.x0 : window.x1]
+                            people = estimator.estimate(np.ascontiguousarray(crop))
+                            if people:
+                                people[0].landmarks_px[:, 0] += window.x0
+                                break
                         if people:
                             found[i] = people[0].landmarks_px
         np.save(path, found)
     filled = np.isfinite(found[:, 0, 0]) & ~np.isfinite(det.reference_px[:, 0, 0])
     det.reference_px[filled] = found[filled]
     return int(filled.sum())
+
+
+def add_second_looks(det: Detections, model: PoseModel, cache: Path) -> int:
+    """Add what PoseCam's second look (core/second_look.py) finds to the VIDEO-mode
+    detections, for each number of people, as the pipeline does live. Returns how many
+    person-frames it added (cached)."""
+    path = cache / f"{det.clip.name}-{det.clip.key(model)}-look.npz"
+    if path.exists():
+        data = np.load(path)
+        extra_px = {n: data[f"px{n}"] for n in NUM_POSES}
+        extra_world = {n: data[f"world{n}"] for n in NUM_POSES}
+    else:
+        looks = {n: SecondLook(model) for n in NUM_POSES}
+        extra_px = {n: np.full_like(det.video_px[n], np.nan) for n in NUM_POSES}
+        extra_world = {n: np.full_like(det.video_world_m[n], np.nan) for n in NUM_POSES}
+        try:
+            for i, frame in enumerate(det.clip.frames()):
+                for n, look in looks.items():
+                    found = det.people(n, i)
+                    for j, person in enumerate(look.find(frame.rgb, frame.time_ms, found, n)):
+                        extra_px[n][i, len(found) + j] = person.landmarks_px
+                        extra_world[n][i, len(found) + j] = person.world_m
+        finally:
+            for look in looks.values():
+                look.close()
+        np.savez_compressed(
+            path,
+            **{f"px{n}": extra_px[n] for n in NUM_POSES},
+            **{f"world{n}": extra_world[n] for n in NUM_POSES},
+        )
+    added = 0
+    for n in NUM_POSES:
+        new = np.isfinite(extra_px[n][:, :, 0, 0])
+        det.video_px[n][new] = extra_px[n][new]
+        det.video_world_m[n][new] = extra_world[n][new]
+        added += int(new.sum())
+    return added
 
 
 def exercise_labels() -> dict[str, dict]:

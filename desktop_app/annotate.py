@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.model import PoseModel, load_default_model, load_model
-from desktop_app.core.pipeline import FrameResult, Pipeline
-from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
-from desktop_app.core.reps import EXERCISES, Exercise, RepTracker
-from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, make_smoother
+from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline
+from desktop_app.core.pose import RunningMode
+from desktop_app.core.reps import EXERCISES, Exercise
+from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH
 from desktop_app.errors import InputError, OutputError, add_note, reason
 from desktop_app.media.background import WriteBehind, read_ahead
 from desktop_app.media.images import is_image_path, write_image
@@ -56,6 +56,19 @@ class AnnotateOptions:
     #: Count repetitions of this exercise (a key of core.reps.EXERCISES, or an Exercise of
     #: one's own), or None.
     exercise: str | Exercise | None = None
+    #: Write each person's joint angles beside the joints.
+    show_angles: bool = False
+
+    def pipeline_settings(self) -> PipelineSettings:
+        exercise = EXERCISES[self.exercise] if isinstance(self.exercise, str) else self.exercise
+        return PipelineSettings(
+            num_poses=self.num_poses,
+            min_confidence=self.min_confidence,
+            smoothing=self.smoothing,
+            smoothing_strength=self.smoothing_strength,
+            exercise=exercise,
+            show_angles=self.show_angles,
+        )
 
 
 @dataclass(frozen=True)
@@ -196,7 +209,6 @@ def annotate(
     try:
         if model is None:
             model = load_model(options.model) if options.model else load_default_model()
-        settings = PoseSettings.with_confidence(options.num_poses, options.min_confidence)
         mode = RunningMode.IMAGE if image_input else RunningMode.VIDEO
         header = keypoints_header(
             input_path.name,
@@ -207,11 +219,7 @@ def annotate(
             options.smoothing,
             options.smoothing_strength,
         )
-        with PoseEstimator(model, settings, mode) as estimator:
-            smoother = make_smoother(
-                options.smoothing, options.smoothing_strength, max_people=options.num_poses
-            )
-            pipeline = Pipeline(estimator, smoother)
+        with PosePipeline(model, options.pipeline_settings(), mode) as pipeline:
             return _run(options, source, pipeline, output, header, image_input, progress)
     finally:
         source.close()
@@ -220,7 +228,7 @@ def annotate(
 def _run(
     options: AnnotateOptions,
     source: ImageSource | VideoFileSource,
-    pipeline: Pipeline,
+    pipeline: PosePipeline,
     output: Path,
     header: dict[str, object],
     image_input: bool,
@@ -234,10 +242,6 @@ def _run(
     partial_keypoints = partial_path(options.keypoints) if options.keypoints else None
     keypoints: KeypointsWriter | None = None
     writer: VideoWriter | None = None
-    exercise = (
-        EXERCISES[options.exercise] if isinstance(options.exercise, str) else options.exercise
-    )
-    reps = RepTracker(exercise) if exercise is not None else None
     frames = with_person = 0
     stopped_early: InputError | None = None
     files_finished = False
@@ -265,8 +269,6 @@ def _run(
                     for frame in read_ahead(source, name="posecam-decode"):
                         # Each decoded frame is a fresh array: draw on it, no copy.
                         result = pipeline.process(frame, draw_in_place=True)
-                        if reps is not None:
-                            reps.update(list(result.people), result.time_ms)
                         sink.put(result)
                         frames += 1
                         with_person += any(not p.coasting for p in result.people)
@@ -279,8 +281,9 @@ def _run(
             finally:
                 sink.close()
         finally:
-            if reps is not None and isinstance(keypoints, JsonKeypointsWriter):
-                keypoints.set_summary({"exercise": reps.exercise.name, "reps": reps.counts()})
+            summary = pipeline.rep_summary()
+            if summary is not None and isinstance(keypoints, JsonKeypointsWriter):
+                keypoints.set_summary(summary)
             # Finalise both files whatever happened, so everything written so far stays usable.
             try:
                 if writer is not None:
@@ -323,6 +326,6 @@ def _run(
         seconds=time.perf_counter() - started,
         codec=writer.codec_name if writer is not None else None,
         stopped_early=stopped_early,
-        exercise=reps.exercise.name if reps is not None else None,
-        reps=reps.counts() if reps is not None else None,
+        exercise=pipeline.reps.exercise.name if pipeline.reps is not None else None,
+        reps=pipeline.reps.counts() if pipeline.reps is not None else None,
     )

@@ -175,6 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument(
         "--up", type=_degrees, metavar="DEG", help="with --exercise custom: top threshold"
     )
+    annotate.add_argument(
+        "--show-angles",
+        action="store_true",
+        help="write each person's joint angles (degrees) beside the joints, as the window does",
+    )
 
     sample = commands.add_parser(
         "sample-clip",
@@ -296,6 +301,7 @@ def _annotate(args: argparse.Namespace) -> int:
         min_confidence=args.min_confidence,
         overwrite=args.overwrite,
         exercise=_exercise(args),
+        show_angles=args.show_angles,
     )
     bar: TerminalProgress | None = None
 

@@ -22,12 +22,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop_app.core.render import DEFAULT_STYLE, RGB, Style
 from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
+
+if TYPE_CHECKING:
+    from desktop_app.core.pipeline import PipelineSettings
 
 APP_FOLDER = "PoseCam"
 SETTINGS_FILE = "settings.json"
@@ -84,6 +87,21 @@ class Settings:
     exercise: str = ""
     #: Write joint angles next to the joints.
     show_angles: bool = False
+
+    def pipeline(self) -> PipelineSettings:
+        """The part of these settings that the pose pipeline follows."""
+        # Imported here: the pipeline brings MediaPipe, which reading settings must not wait for.
+        from desktop_app.core.pipeline import PipelineSettings
+
+        return PipelineSettings(
+            num_poses=self.num_poses,
+            min_confidence=self.min_confidence,
+            smoothing=self.smoothing,
+            smoothing_strength=self.smoothing_strength,
+            exercise=EXERCISES.get(self.exercise),
+            show_angles=self.show_angles,
+            style=self.style,
+        )
 
 
 _DEFAULTS = Settings()

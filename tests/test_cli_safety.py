@@ -21,7 +21,7 @@ import pytest
 from desktop_app.app_log import LOG_FILE, log_folder
 from desktop_app.cli import main
 from desktop_app.core.frame import Frame
-from desktop_app.core.pipeline import FrameResult, Pipeline
+from desktop_app.core.pipeline import FrameResult, PosePipeline
 from tests.test_annotate_cli import _faststart_clip, assert_one_line_error, probe, run
 
 
@@ -178,14 +178,14 @@ def test_overwrite_replaces_the_old_output_once_the_new_one_is_complete(
 def _stop_at_frame(monkeypatch: pytest.MonkeyPatch, index: int, error: BaseException) -> None:
     """Make the pipeline raise `error` when it reaches frame `index`, as Ctrl+C or a fault in
     the pose model would; everything around it (decoding, encoding, the files) stays real."""
-    process = Pipeline.process
+    process = PosePipeline.process
 
-    def process_until(self: Pipeline, frame: Frame, **kwargs: bool) -> FrameResult:
+    def process_until(self: PosePipeline, frame: Frame, **kwargs: bool) -> FrameResult:
         if frame.index == index:
             raise error
         return process(self, frame, **kwargs)
 
-    monkeypatch.setattr(Pipeline, "process", process_until)
+    monkeypatch.setattr(PosePipeline, "process", process_until)
 
 
 def test_ctrl_c_part_way_keeps_the_old_output_and_the_frames_done_in_partial_files(

@@ -1,17 +1,65 @@
-"""One step of PoseCam's work on one frame: estimate, smooth, draw. No threads, no I/O."""
+"""PoseCam's work on one frame, the same for the window and `posecam annotate`: find people,
+look again for any missed, track and smooth them, measure their angles once, count
+repetitions, draw. No threads, no I/O: the callers bring frames and take results.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 
+from desktop_app.core.closeable import Closeable
 from desktop_app.core.frame import Frame
-from desktop_app.core.pose import PoseEstimator
-from desktop_app.core.render import DEFAULT_STYLE, Style, draw_people
-from desktop_app.core.smoothing import Smoother, TrackedPerson, make_smoother
+from desktop_app.core.model import PoseModel
+from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
+from desktop_app.core.render import DEFAULT_STYLE, Style, draw_angles, draw_people
+from desktop_app.core.reps import Exercise, RepTracker
+from desktop_app.core.second_look import SecondLook
+from desktop_app.core.smoothing import (
+    DEFAULT_SMOOTHING,
+    DEFAULT_STRENGTH,
+    Smoother,
+    TrackedPerson,
+    make_smoother,
+)
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """What the user chose that changes how frames are processed and drawn."""
+
+    #: The most people to find (1-10).
+    num_poses: int = 1
+    #: Detection, presence and tracking confidence, 0-1.
+    min_confidence: float = 0.5
+    #: One of core.smoothing.SMOOTHING_CHOICES.
+    smoothing: str = DEFAULT_SMOOTHING
+    #: 0 (off) to 1 (steadiest).
+    smoothing_strength: float = DEFAULT_STRENGTH
+    #: Count repetitions of this exercise, or None.
+    exercise: Exercise | None = None
+    #: Write each person's joint angles (degrees) beside the joints.
+    show_angles: bool = False
+    style: Style = DEFAULT_STYLE
+    #: Look again, in enlarged parts of the picture, for people the model missed while fewer
+    #: than `num_poses` were found (core.second_look). Off in IMAGE mode, which has no time.
+    look_again: bool = True
+
+
+class RepState(NamedTuple):
+    """One person's repetitions so far."""
+
+    repetitions: int
+    #: "up", "down" or "unknown" (core.reps.Stage).
+    stage: str
+    #: The angle last counted, in degrees (NaN when the joints were not seen).
+    angle_deg: float
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,8 +73,10 @@ class FrameResult:
     #: The people shown in this frame: seen now, or just lost and fading where last seen
     #: (`coasting`). Not counted as present while coasting.
     people: tuple[TrackedPerson, ...]
-    #: Time spent in the pose model for this frame, in milliseconds.
+    #: Time spent in the pose model for this frame (both looks), in milliseconds.
     inference_ms: float
+    #: With an exercise chosen: each person's repetitions so far, by person id.
+    reps: Mapping[int, RepState] | None = None
 
     @property
     def people_seen(self) -> int:
@@ -62,34 +112,136 @@ class SceneCuts:
         return float(np.abs(thumb - previous).mean()) > self.threshold
 
 
-class Pipeline:
-    """frame -> pose -> smoothing -> drawing, as one call per frame."""
+class PosePipeline(Closeable):
+    """frame -> people -> tracks -> angles and repetitions -> drawing, one call per frame.
+
+    Owns its pose model instances; close it (or use `with`). `configure()` takes new settings
+    between frames and rebuilds only what they change: the pose model for a new number of
+    people or confidence, the smoother for a new smoothing, the counter for a new exercise.
+    """
 
     def __init__(
         self,
-        estimator: PoseEstimator,
-        smoother: Smoother | None = None,
-        style: Style = DEFAULT_STYLE,
+        model: PoseModel,
+        settings: PipelineSettings = PipelineSettings(),
+        mode: RunningMode = RunningMode.VIDEO,
     ) -> None:
-        self.estimator = estimator
-        self.smoother: Smoother = smoother if smoother is not None else make_smoother()
-        self.style = style
+        self.model = model
+        self.mode = mode
+        self.settings = settings
         self._cuts = SceneCuts()
+        self._estimator: PoseEstimator | None = None
+        self._second_look: SecondLook | None = None
+        self._smoother: Smoother = make_smoother()
+        self.reps: RepTracker | None = None
+        self._build_estimator()
+        self._build_smoother()
+        self._build_reps()
+
+    # -- settings ------------------------------------------------------------------------
+
+    def configure(self, settings: PipelineSettings) -> None:
+        """Use `settings` from the next frame on."""
+        old, self.settings = self.settings, settings
+        if (old.num_poses, old.min_confidence, old.look_again) != (
+            settings.num_poses,
+            settings.min_confidence,
+            settings.look_again,
+        ):
+            self._build_estimator()
+        if (old.smoothing, old.smoothing_strength, old.num_poses) != (
+            settings.smoothing,
+            settings.smoothing_strength,
+            settings.num_poses,
+        ):
+            self._build_smoother()
+        if old.exercise != settings.exercise:
+            self._build_reps()
+
+    def reset_reps(self) -> None:
+        """Count repetitions from zero."""
+        self._build_reps()
+
+    def rep_summary(self) -> dict[str, object] | None:
+        """What the keypoint files' summary says of the repetitions, or None without an
+        exercise: {"exercise": name, "reps": {person id: count}}."""
+        if self.reps is None:
+            return None
+        return {"exercise": self.reps.exercise.name, "reps": self.reps.counts()}
+
+    def _build_estimator(self) -> None:
+        self._close_estimators()
+        s = self.settings
+        self._estimator = PoseEstimator(
+            self.model, PoseSettings.with_confidence(s.num_poses, s.min_confidence), self.mode
+        )
+        if s.look_again and self.mode is RunningMode.VIDEO:
+            self._second_look = SecondLook(self.model, s.min_confidence)
+
+    def _build_smoother(self) -> None:
+        s = self.settings
+        self._smoother = make_smoother(s.smoothing, s.smoothing_strength, max_people=s.num_poses)
+
+    def _build_reps(self) -> None:
+        exercise = self.settings.exercise
+        self.reps = RepTracker(exercise) if exercise is not None else None
+
+    # -- frames --------------------------------------------------------------------------
 
     def process(self, frame: Frame, *, draw_in_place: bool = False) -> FrameResult:
         """Run one frame. With `draw_in_place` the frame's own pixels are drawn on (no copy)."""
+        if self._estimator is None:
+            raise RuntimeError("PosePipeline is closed")
         if self._cuts.is_cut(frame):
-            self.smoother.reset()
+            self._smoother.reset()
+            if self._second_look is not None:
+                self._second_look.reset()
         started = time.perf_counter()
-        raw_people = self.estimator.estimate(frame.rgb, frame.time_ms)
+        found = self._estimator.estimate(frame.rgb, frame.time_ms)
+        if self._second_look is not None:
+            wanted = self.settings.num_poses
+            found += self._second_look.find(frame.rgb, frame.time_ms, found, wanted)
         inference_ms = (time.perf_counter() - started) * 1000.0
-        people = [p for p in self.smoother.update(raw_people, frame.time_ms) if p.drawn]
+        people = [p for p in self._smoother.update(found, frame.time_ms) if p.drawn]
+        reps = None
+        if self.reps is not None:
+            self.reps.update(people, frame.time_ms)
+            reps = MappingProxyType(
+                {
+                    pid: RepState(c.count, c.stage.value, c.angle_deg)
+                    for pid, c in sorted(self.reps.counters.items())
+                }
+            )
         canvas = frame.rgb if draw_in_place else frame.rgb.copy()
-        draw_people(canvas, people, self.style)
+        self._draw(canvas, people)
         return FrameResult(
             index=frame.index,
             time_ms=frame.time_ms,
             annotated=canvas,
             people=tuple(people),
             inference_ms=inference_ms,
+            reps=reps,
         )
+
+    def _draw(self, canvas: np.ndarray, people: list[TrackedPerson]) -> None:
+        style = self.settings.style
+        draw_people(canvas, people, style)
+        if self.settings.show_angles:
+            for person in people:
+                if not person.coasting:
+                    draw_angles(canvas, person.landmarks_px, person.angles, style)
+
+    def _close_estimators(self) -> None:
+        if self._estimator is not None:
+            self._estimator.close()
+            self._estimator = None
+        if self._second_look is not None:
+            self._second_look.close()
+            self._second_look = None
+
+    def close(self) -> None:
+        """Release the pose model instances. Safe to call twice."""
+        self._close_estimators()
+
+
+__all__ = ["FrameResult", "PipelineSettings", "PosePipeline", "RepState", "SceneCuts"]

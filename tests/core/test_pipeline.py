@@ -6,9 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_app.core.frame import Frame
-from desktop_app.core.pipeline import Pipeline, SceneCuts
-from desktop_app.core.pose import PoseEstimator, PoseSettings
-from desktop_app.core.smoothing import make_smoother
+from desktop_app.core.pipeline import PipelineSettings, PosePipeline, SceneCuts
 
 
 def test_a_cut_and_a_loop_are_new_scenes_and_motion_is_not(grace_hopper, astronaut) -> None:
@@ -24,8 +22,7 @@ def test_a_cut_and_a_loop_are_new_scenes_and_motion_is_not(grace_hopper, astrona
 
 def test_a_loop_restarts_tracking_and_the_lost_are_not_counted(model, grace_hopper) -> None:
     blank = np.zeros_like(grace_hopper)
-    with PoseEstimator(model, PoseSettings(num_poses=1)) as estimator:
-        pipeline = Pipeline(estimator, make_smoother("kalman", 0.5))
+    with PosePipeline(model, PipelineSettings(smoothing="kalman")) as pipeline:
         results = [
             pipeline.process(Frame(rgb=grace_hopper, time_ms=i * 33.0, index=i)) for i in range(5)
         ]

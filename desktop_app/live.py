@@ -1,0 +1,210 @@
+"""The live loop: newest frame from the source -> PosePipeline -> recording and the screen.
+
+Qt-free, so it is tested without a window and can serve a web page as well as the window.
+Whoever runs it (the window's worker thread) talks to it only through `LiveControl`:
+commands go on a queue from any thread and are applied between frames, in the order given,
+so a start or stop of a recording is never lost or half-applied. What the loop has to say
+goes to a `LiveListener`, called on the loop's own thread.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from desktop_app.core.metrics import MeanMeter, RateMeter
+from desktop_app.core.model import PoseModel
+from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline
+from desktop_app.errors import PoseCamError
+from desktop_app.media.keypoints import keypoints_header
+from desktop_app.media.live_feed import FeedInfo, LiveFeed
+from desktop_app.media.recorder import Recorder, RecordingPaths, RecordingStatus
+from desktop_app.media.sources import FrameSource
+
+#: How long the loop waits for a frame before it looks at its commands again, in seconds.
+_POLL_S = 0.1
+
+
+@dataclass(frozen=True, eq=False)
+class LiveResult:
+    """One processed frame and how the live session is going. Never changed after it is made."""
+
+    result: FrameResult
+    #: When the frame left the source and when its processing ended (time.monotonic(), s).
+    captured_s: float
+    processed_s: float
+    #: Frames processed per second, averaged over the last second.
+    processing_fps: float
+    #: Mean time in the pose model per frame, in milliseconds.
+    inference_ms: float
+    #: Source frames dropped so far because processing was busy (live sources only).
+    dropped_frames: int
+    #: How the recording is going, if one is.
+    recording: RecordingStatus | None = None
+
+
+class LiveListener(Protocol):
+    """What the loop tells whoever runs it. Called on the loop's thread."""
+
+    def on_source_opened(self, info: FeedInfo) -> None: ...
+
+    def on_result(self, live: LiveResult) -> None: ...
+
+    def on_recording_changed(self, path: Path | None) -> None: ...
+
+    def on_recording_problem(self, message: str) -> None: ...
+
+
+class LiveControl:
+    """Commands for a running `LiveLoop`, safe to give from any thread."""
+
+    def __init__(self) -> None:
+        self._commands: queue.SimpleQueue[Callable[[LiveLoop], None]] = queue.SimpleQueue()
+        self.stopping = False
+
+    def configure(self, settings: PipelineSettings) -> None:
+        """Process and draw with `settings` from the next frame on."""
+        self._commands.put(lambda loop: loop.pipeline.configure(settings))
+
+    def reset_reps(self) -> None:
+        self._commands.put(lambda loop: loop.pipeline.reset_reps())
+
+    def set_paused(self, paused: bool) -> None:
+        self._commands.put(lambda loop: loop.feed.set_paused(paused))
+
+    def start_recording(self, paths: RecordingPaths) -> None:
+        self._commands.put(lambda loop: loop.start_recording(paths))
+
+    def stop_recording(self) -> None:
+        self._commands.put(lambda loop: loop.stop_recording())
+
+    def stop(self) -> None:
+        """Ask the loop to end after the frame in hand."""
+        self.stopping = True
+        self._commands.put(lambda loop: loop.feed.stop(timeout_s=0.0))
+
+    def apply(self, loop: LiveLoop) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            command(loop)
+
+
+@dataclass(frozen=True)
+class LiveEnd:
+    """How the loop ended: asked to stop, the source came to its end, or a problem."""
+
+    stopped: bool
+    ended: bool
+    problem: str | None
+
+
+class LiveLoop:
+    """Runs the pipeline on the newest frames of `open_source()` until stopped or the source
+    ends. Owns the feed, the pipeline and any recording; `run()` releases them all."""
+
+    def __init__(
+        self,
+        open_source: Callable[[], FrameSource],
+        settings: PipelineSettings,
+        model: PoseModel,
+        listener: LiveListener,
+        control: LiveControl,
+        loop_video: bool = True,
+        paused: bool = False,
+    ) -> None:
+        self.listener = listener
+        self.control = control
+        self.model = model
+        # The pose model is ready before the first frame arrives, so none is skipped for it.
+        self.pipeline = PosePipeline(model, settings)
+        self.feed = LiveFeed(open_source, loop=loop_video)
+        self.feed.set_paused(paused)
+        self.recorder: Recorder | None = None
+
+    def run(self) -> LiveEnd:
+        feed, pipeline = self.feed, self.pipeline
+        fps, inference = RateMeter(), MeanMeter()
+        opened = False
+        feed.start()
+        try:
+            while not self.control.stopping:
+                self.control.apply(self)
+                fed = feed.next_frame(timeout_s=_POLL_S)
+                if not opened and feed.info is not None:
+                    opened = True
+                    self.listener.on_source_opened(feed.info)
+                if fed is None:
+                    if feed.ended:
+                        break
+                    continue
+                # Commands given while the frame was awaited apply to it.
+                self.control.apply(self)
+                result = pipeline.process(fed.frame)
+                now = time.monotonic()
+                fps.tick(now)
+                inference.add(result.inference_ms)
+                recorder = self.recorder
+                if recorder is not None:
+                    recorder.submit(
+                        result.index, result.time_ms, result.annotated, fed.frame.rgb, result.people
+                    )
+                    if recorder.problem is not None:
+                        # A full disk or a removed drive: the recording stops, the view goes on.
+                        self.listener.on_recording_problem(recorder.problem)
+                        self.stop_recording()
+                self.listener.on_result(
+                    LiveResult(
+                        result=result,
+                        captured_s=fed.captured_s,
+                        processed_s=now,
+                        processing_fps=fps.rate(),
+                        inference_ms=inference.value,
+                        dropped_frames=feed.dropped,
+                        recording=self.recorder.status() if self.recorder is not None else None,
+                    )
+                )
+        finally:
+            feed.stop()
+            # Every way out (stop, source ended, an error) finalises the recording.
+            self.stop_recording()
+            pipeline.close()
+        return LiveEnd(self.control.stopping, feed.ended, feed.problem)
+
+    def start_recording(self, paths: RecordingPaths) -> None:
+        """Record from the next frame on (a recording already going is finished first)."""
+        self.stop_recording()
+        info = self.feed.info
+        s = self.pipeline.settings
+        header = keypoints_header(
+            info.name if info else "",
+            info.size if info else None,
+            info.fps if info else None,
+            self.model.name,
+            self.model.sha256,
+            s.smoothing,
+            s.smoothing_strength,
+        )
+        try:
+            self.recorder = Recorder(paths, (info.fps if info else None) or 30.0, header)
+        except PoseCamError as exc:
+            # The live view goes on; only the recording could not start.
+            self.listener.on_recording_problem(str(exc))
+            return
+        self.listener.on_recording_changed(paths.video)
+
+    def stop_recording(self) -> None:
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            # The count goes into the recording's keypoints, as annotate's does.
+            recorder.close(self.pipeline.rep_summary())
+            self.listener.on_recording_changed(None)
+
+
+__all__ = ["LiveControl", "LiveEnd", "LiveListener", "LiveLoop", "LiveResult"]

@@ -1,0 +1,95 @@
+"""The Qt-free live loop on a real clip and real MediaPipe: commands between frames, the
+recording, and how it ends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from desktop_app.core.pipeline import PipelineSettings
+from desktop_app.core.reps import EXERCISES
+from desktop_app.live import LiveControl, LiveLoop, LiveResult
+from desktop_app.media.live_feed import FeedInfo
+from desktop_app.media.recorder import RecordingPaths
+from desktop_app.media.sources import VideoFileSource
+
+
+class Reports:
+    """Keeps what the loop says, and gives commands at chosen frames."""
+
+    def __init__(self, control: LiveControl, at_frame: dict[int, object]) -> None:
+        self.control = control
+        self.at_frame = at_frame
+        self.results: list[LiveResult] = []
+        self.opened: list[FeedInfo] = []
+        self.recording: list[Path | None] = []
+        self.problems: list[str] = []
+
+    def on_source_opened(self, info: FeedInfo) -> None:
+        self.opened.append(info)
+
+    def on_result(self, live: LiveResult) -> None:
+        self.results.append(live)
+        command = self.at_frame.get(len(self.results))
+        if callable(command):
+            command()
+
+    def on_recording_changed(self, path: Path | None) -> None:
+        self.recording.append(path)
+
+    def on_recording_problem(self, message: str) -> None:
+        self.problems.append(message)
+
+
+def test_commands_apply_between_frames_and_the_recording_is_finished(
+    model, short_clip: Path, tmp_path: Path
+) -> None:
+    control = LiveControl()
+    paths = RecordingPaths.beside(tmp_path / "rec.mp4", raw_video=False, keypoints_format="json")
+    squats = PipelineSettings(exercise=EXERCISES["squat"])
+    reports = Reports(
+        control,
+        {
+            5: lambda: control.start_recording(paths),
+            10: lambda: control.configure(squats),
+            20: control.stop_recording,
+        },
+    )
+    loop = LiveLoop(
+        lambda: VideoFileSource(short_clip),
+        PipelineSettings(),
+        model,
+        reports,
+        control,
+        loop_video=False,
+    )
+    end = loop.run()
+    assert end.ended and not end.stopped and end.problem is None
+    assert [info.name for info in reports.opened] == [short_clip.name]
+    assert reports.recording == [paths.video, None] and not reports.problems
+    results = reports.results
+    # Each command took effect at the very next frame: never lost, never late.
+    recorded = [r.recording is not None for r in results]
+    assert recorded == [False] * 5 + [True] * 15 + [False] * (len(results) - 20)
+    counting = [r.result.reps is not None for r in results]
+    assert counting == [False] * 10 + [True] * (len(results) - 10)
+    # The recording holds the frames processed while it ran, and the count at its end.
+    data = json.loads(paths.keypoints.read_text())
+    assert [f["frame"] for f in data["frames"]] == [r.result.index for r in results[5:20]]
+    assert data["exercise"] == "squat" and data["reps"] == {"0": 0}
+
+
+def test_stop_ends_a_looping_source_after_the_frame_in_hand(model, short_clip: Path) -> None:
+    control = LiveControl()
+    reports = Reports(control, {3: control.stop})
+    loop = LiveLoop(
+        lambda: VideoFileSource(short_clip),
+        PipelineSettings(),
+        model,
+        reports,
+        control,
+        loop_video=True,
+    )
+    end = loop.run()
+    assert end.stopped and end.problem is None
+    assert len(reports.results) == 3
