@@ -386,7 +386,7 @@ def main() -> int:
 
 
 def print_summary(rows: list[tuple[str, int, Scores, Scores]]) -> None:
-    """One line per clip and --num-poses: kalman against none, as the README's table."""
+    """One line per clip and --num-poses: kalman against none, as the table in docs/smoothing.md."""
     print("\n=== summary: kalman (default) against none, per clip and --num-poses")
     print("| clip | people | fastest 20 % | p95 | still jitter | worst rep angle (deg) |"
           " duplicates | ghosts | missed | implausible | id switches |")  # fmt: skip
