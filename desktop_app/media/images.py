@@ -1,7 +1,13 @@
-"""Reading and writing still images as RGB uint8, whatever their depth or channels."""
+"""Reading and writing still images as RGB uint8, whatever their depth or channels.
+
+Pictures above `MAX_PIXELS` are refused, images and video frames alike, before they are
+decoded: an image's size is read from its header, so a small file that claims to be huge
+(a 1 MB PNG of 20000 x 20000 pixels) is one line, not gigabytes of memory.
+"""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import cv2
@@ -12,6 +18,25 @@ from desktop_app.errors import InputError, OutputError, reason
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".jp2", ".pgm", ".ppm", ".pnm"}
 )
+
+
+# The largest picture PoseCam reads: 50 megapixels, e.g. 8660 x 5770. 8K video (7680 x 4320)
+# is 33, a phone's photo 12 to 50. Each frame is held several times over on its way through
+# the pipeline (decoded, RGB, drawn, encoded), about 150 MB a copy at this size; a 200 MP
+# photo would need gigabytes. Larger pictures can be scaled down first (any image editor, or
+# ffmpeg -vf scale=-2:4320 for a video); pose estimation gains nothing from more pixels.
+MAX_PIXELS = 50_000_000
+
+
+def check_picture_size(path: str | Path, width: int, height: int, what: str = "image") -> None:
+    """Raise InputError if a `width` x `height` picture is above `MAX_PIXELS`."""
+    if width * height > MAX_PIXELS:
+        raise InputError(
+            path,
+            f"{what} is {width} x {height} pixels ({width * height / 1e6:.1f} megapixels); "
+            f"PoseCam reads pictures of up to {MAX_PIXELS / 1e6:.0f} megapixels, so scale it "
+            "down first",
+        )
 
 
 def is_image_path(path: str | Path) -> bool:
@@ -58,9 +83,18 @@ def read_image(path: str | Path) -> np.ndarray:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as exc:
         raise InputError(path, f"cannot read ({reason(exc)})") from None
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    size = image_size(data[:_HEADER_BYTES].tobytes())
+    if size is not None:
+        check_picture_size(path, *size)
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        # OpenCV refuses some damaged files, and pictures above its own limit (a gigapixel)
+        # in formats whose header `image_size` does not read.
+        image = None
     if image is None:
         raise InputError(path, "not an image PoseCam can read (damaged or unknown format)")
+    check_picture_size(path, image.shape[1], image.shape[0])
     try:
         return to_rgb8(image)
     except ValueError as exc:
@@ -87,3 +121,124 @@ def check_readable_file(path: Path) -> None:
         raise InputError(path, "is a folder, not a file")
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty")
+
+
+# Enough of a file's start to hold the header of every format `image_size` reads (a JPEG's
+# size comes after its EXIF block, which holds a thumbnail of up to 64 kB).
+_HEADER_BYTES = 1 << 20
+
+
+def image_size(header: bytes) -> tuple[int, int] | None:
+    """(width, height) from the start of an image file, without decoding it: PNG, JPEG,
+    BMP, WebP, TIFF, PNM and JPEG 2000. None for other formats, or a header that is cut off
+    or does not say."""
+    try:
+        for reader in (_png, _jpeg, _bmp, _webp, _tiff, _pnm, _jpeg2000):
+            size = reader(header)
+            if size is not None:
+                return size
+    except (struct.error, ValueError, IndexError):
+        return None
+    return None
+
+
+def _png(data: bytes) -> tuple[int, int] | None:
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+# Start-of-frame markers, which carry a JPEG's size (C4, C8 and CC are other markers).
+_JPEG_FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg(data: bytes) -> tuple[int, int] | None:
+    if data[:2] != b"\xff\xd8":
+        return None
+    at = 2
+    while at + 9 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            at += 2
+            continue
+        if marker in _JPEG_FRAME_MARKERS:
+            height, width = struct.unpack(">HH", data[at + 5 : at + 9])
+            return (width, height) if height else None  # 0: given later, in a DNL marker
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        at += 2 + length
+    return None
+
+
+def _bmp(data: bytes) -> tuple[int, int] | None:
+    if data[:2] != b"BM":
+        return None
+    (header_size,) = struct.unpack("<I", data[14:18])
+    if header_size == 12:  # OS/2 bitmap
+        width, height = struct.unpack("<HH", data[18:22])
+    else:
+        width, height = struct.unpack("<ii", data[18:26])
+    return abs(width), abs(height)  # a negative height means rows stored top down
+
+
+def _webp(data: bytes) -> tuple[int, int] | None:
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
+    chunk = data[12:16]
+    if chunk == b"VP8 ":
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L":
+        (bits,) = struct.unpack("<I", data[21:25])
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X":
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return width, height
+    return None
+
+
+def _tiff(data: bytes) -> tuple[int, int] | None:
+    order = {b"II*\x00": "<", b"MM\x00*": ">"}.get(data[:4])
+    if order is None:
+        return None
+    (directory,) = struct.unpack(order + "I", data[4:8])
+    (entries,) = struct.unpack(order + "H", data[directory : directory + 2])
+    found: dict[int, int] = {}
+    for at in range(directory + 2, directory + 2 + 12 * entries, 12):
+        tag, kind = struct.unpack(order + "HH", data[at : at + 4])
+        if tag in (256, 257):  # ImageWidth, ImageLength: SHORT (3) or LONG (4)
+            fmt = order + ("H" if kind == 3 else "I")
+            found[tag] = struct.unpack(fmt, data[at + 8 : at + 8 + struct.calcsize(fmt)])[0]
+    if 256 in found and 257 in found:
+        return found[256], found[257]
+    return None
+
+
+def _pnm(data: bytes) -> tuple[int, int] | None:
+    if data[:1] != b"P" or data[1:2] not in b"123456":
+        return None
+    numbers: list[int] = []
+    for line in data[2:256].split(b"\n"):
+        numbers += [int(word) for word in line.split(b"#")[0].split()]
+        if len(numbers) >= 2:
+            return numbers[0], numbers[1]
+    return None
+
+
+def _jpeg2000(data: bytes) -> tuple[int, int] | None:
+    if data[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n":
+        at = data.find(b"ihdr")
+        if at < 0:
+            return None
+        height, width = struct.unpack(">II", data[at + 4 : at + 12])
+        return width, height
+    if data[:4] == b"\xff\x4f\xff\x51":  # a bare codestream: SOC, then SIZ
+        grid_width, grid_height, left, top = struct.unpack(">IIII", data[8:24])
+        return grid_width - left, grid_height - top
+    return None

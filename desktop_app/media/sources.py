@@ -25,7 +25,12 @@ import numpy as np
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.frame import Frame
 from desktop_app.errors import InputError, reason
-from desktop_app.media.images import check_readable_file, is_image_path, read_image
+from desktop_app.media.images import (
+    check_picture_size,
+    check_readable_file,
+    is_image_path,
+    read_image,
+)
 
 # How far short of its declared length a file may end before we call it cut off. Containers'
 # declared frame counts are estimates, so a small shortfall is normal.
@@ -89,14 +94,22 @@ class VideoFileSource(FrameSource):
             raise InputError(
                 self.path, f"not a video PoseCam can read ({_ffmpeg_reason(exc)})"
             ) from None
-        if not self._container.streams.video:
+        try:
+            self._open_video()
+        except BaseException:
             self._container.close()
+            raise
+
+    def _open_video(self) -> None:
+        if not self._container.streams.video:
             raise InputError(self.path, "has no video stream")
         self._stream = self._container.streams.video[0]
-        if self._stream.codec_context is None:
+        codec = self._stream.codec_context
+        if codec is None:
             # An unknown fourcc, or a codec this FFmpeg was built without.
-            self._container.close()
             raise InputError(self.path, "video is in a codec FFmpeg cannot decode")
+        # Refuse pictures too large to hold before decoding any.
+        check_picture_size(self.path, codec.width, codec.height, "video")
         # Let FFmpeg decode on several threads; decoding is a large share of a frame's cost.
         self._stream.thread_type = "AUTO"
         rate = self._stream.average_rate or self._stream.guessed_rate
@@ -112,10 +125,11 @@ class VideoFileSource(FrameSource):
         self._reading = _Reading()
         self._frames = self._decoded_frames(self._reading)
         self._first = next(self._frames, None)
-        width, height = self._stream.codec_context.width, self._stream.codec_context.height
+        width, height = codec.width, codec.height
         self._upright: _Upright | None = None
         if self._first is not None:
             width, height = self._first.width, self._first.height
+            check_picture_size(self.path, width, height, "video")
             self._upright = _upright_from(self._first)
         if self._upright is not None:
             self.rotation, self.mirrored = self._upright.rotation_and_mirror
