@@ -125,7 +125,12 @@ def test_annotate_real_clip_matches_a_direct_mediapipe_run(
     direct = direct_mediapipe_run(model, video)
     assert len(direct) == src_count
     frames_with_person = [i for i, poses in enumerate(direct) if len(poses)]
-    assert sorted(raw) == frames_with_person, "annotate found people in other frames"
+    assert set(frames_with_person) <= set(raw), "annotate lost people MediaPipe found"
+    # Where MediaPipe found nobody, PoseCam's second look (core/second_look.py) may find a
+    # person it missed (on the walking clip, the woman walking in at the edge, 5 frames
+    # sooner); it must not be a habit.
+    found_by_second_look = set(raw) - set(frames_with_person)
+    assert len(found_by_second_look) <= 0.03 * src_count, sorted(found_by_second_look)
     if not frames_with_person:
         pytest.fail(f"no person found in {name}")
     differences_px = np.concatenate(
