@@ -26,7 +26,7 @@ from desktop_app.media.keypoints import (
     keypoints_header,
     open_keypoints_writer,
 )
-from desktop_app.media.sources import ImageSource, VideoFileSource
+from desktop_app.media.sources import Damage, ImageSource, VideoFileSource
 from desktop_app.media.video_writer import (
     VIDEO_OUTPUT_SUFFIXES,
     VideoWriter,
@@ -86,6 +86,8 @@ class AnnotateSummary:
     codec: str | None
     #: Set when the input broke part way: what went wrong. The frames before it were written.
     stopped_early: InputError | None = None
+    #: Set when the video was damaged but read to its end: what was lost (media.sources).
+    damage: Damage | None = None
     #: With an exercise: its name and the repetitions counted per person id.
     exercise: str | None = None
     reps: dict[int, int] | None = None
@@ -326,6 +328,7 @@ def _run(
         seconds=time.perf_counter() - started,
         codec=writer.codec_name if writer is not None else None,
         stopped_early=stopped_early,
+        damage=source.damage if isinstance(source, VideoFileSource) else None,
         exercise=pipeline.reps.exercise.name if pipeline.reps is not None else None,
         reps=pipeline.reps.counts() if pipeline.reps is not None else None,
     )

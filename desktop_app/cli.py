@@ -317,6 +317,9 @@ def _annotate(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.finish()
     print(summary.describe())
+    if summary.damage is not None:
+        # Everything that could be read was: the run succeeded, but the user should know.
+        print(f"posecam: {summary.input}: {summary.damage}", file=sys.stderr)
     if summary.stopped_early is not None:
         print(
             f"posecam: {summary.stopped_early}; the {summary.frames} frames before it were "
