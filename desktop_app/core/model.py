@@ -11,18 +11,13 @@ expects, and then loaded once by MediaPipe itself.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
 import struct
-import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from desktop_app.errors import ModelError, reason
 
@@ -239,6 +234,8 @@ def _check_mediapipe_loads(model: PoseModel) -> None:
         VisionTaskRunningMode,
     )
 
+    from desktop_app.core.native_log import native_stderr_into
+
     options = PoseLandmarkerOptions(
         base_options=BaseOptions(model_asset_buffer=model.data),
         running_mode=VisionTaskRunningMode.IMAGE,
@@ -246,7 +243,7 @@ def _check_mediapipe_loads(model: PoseModel) -> None:
     blank = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8))
     failure: Exception | None = None
     with tempfile.TemporaryFile() as native_output:
-        with _native_stderr_into(native_output):
+        with native_stderr_into(native_output):
             try:
                 landmarker = PoseLandmarker.create_from_options(options)
                 try:
@@ -270,28 +267,6 @@ def _check_mediapipe_loads(model: PoseModel) -> None:
     if len(detail) > 160:
         detail = detail[:157] + "..."
     raise ModelError(model.path, f"pose model cannot be loaded by MediaPipe ({detail})")
-
-
-@contextlib.contextmanager
-def _native_stderr_into(capture: BinaryIO) -> Iterator[None]:
-    """Send native writes to file descriptor 2 into `capture` within the block."""
-    from desktop_app.core.native_log import quiet_native_stderr
-
-    # quiet_native_stderr holds the lock on descriptor 2 and puts it back afterwards; inside
-    # it, the descriptor is pointed at `capture` instead, so nothing is passed on.
-    with quiet_native_stderr():
-        try:
-            sys.stderr.flush()
-            saved = os.dup(2)
-        except (OSError, ValueError):
-            yield
-            return
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def load_default_model() -> PoseModel:
