@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from desktop_app.core.metrics import MeanMeter, RateMeter
 from desktop_app.core.model import PoseModel
-from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline
+from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline, RepState
 from desktop_app.errors import PoseCamError
 from desktop_app.media.keypoints import keypoints_header
 from desktop_app.media.live_feed import FeedInfo, LiveFeed
@@ -45,6 +45,11 @@ class LiveResult:
     dropped_frames: int
     #: How the recording is going, if one is.
     recording: RecordingStatus | None = None
+
+    @property
+    def reps(self) -> Mapping[int, RepState] | None:
+        """With an exercise chosen: per person id, (repetitions, stage, angle in degrees)."""
+        return self.result.reps
 
 
 class LiveListener(Protocol):

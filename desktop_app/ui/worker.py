@@ -14,19 +14,19 @@ import gc
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtGui import QImage
 
 from desktop_app.core.model import PoseModel, load_default_model
-from desktop_app.core.pipeline import FrameResult, PipelineSettings, RepState
+from desktop_app.core.pipeline import PipelineSettings
 from desktop_app.core.render import Style
 from desktop_app.errors import PoseCamError
 from desktop_app.live import LiveControl, LiveLoop, LiveResult
 from desktop_app.media.live_feed import FeedInfo
-from desktop_app.media.recorder import RecordingPaths, RecordingStatus
+from desktop_app.media.recorder import RecordingPaths
 from desktop_app.media.sources import FrameSource
 from desktop_app.settings import Settings
 from desktop_app.ui.qimage import rgb_to_qimage
@@ -35,46 +35,18 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
-class LiveFrame:
-    """One processed frame, as handed to the GUI. Never changed after it is made."""
+class LiveFrame(LiveResult):
+    """One processed frame, as handed to the GUI: the live loop's result and a QImage of it.
+    Never changed after it is made."""
 
-    live: LiveResult
     #: A QImage over `result.annotated` (which it shares memory with).
-    image: QImage
+    image: QImage | None = None
 
-    @property
-    def result(self) -> FrameResult:
-        return self.live.result
-
-    @property
-    def captured_s(self) -> float:
-        return self.live.captured_s
-
-    @property
-    def processed_s(self) -> float:
-        return self.live.processed_s
-
-    @property
-    def processing_fps(self) -> float:
-        return self.live.processing_fps
-
-    @property
-    def inference_ms(self) -> float:
-        return self.live.inference_ms
-
-    @property
-    def dropped_frames(self) -> int:
-        return self.live.dropped_frames
-
-    @property
-    def recording(self) -> RecordingStatus | None:
-        return self.live.recording
-
-    @property
-    def reps(self) -> dict[int, RepState] | None:
-        """With an exercise chosen: per person id, (repetitions, stage, angle in degrees)."""
-        reps = self.live.result.reps
-        return dict(reps) if reps is not None else None
+    @classmethod
+    def of(cls, live: LiveResult) -> LiveFrame:
+        # The image is made here, on the worker thread; the GUI thread only paints it.
+        image = rgb_to_qimage(live.result.annotated)
+        return cls(**{f.name: getattr(live, f.name) for f in fields(LiveResult)}, image=image)
 
 
 class PoseWorker(QThread):
@@ -196,7 +168,7 @@ class PoseWorker(QThread):
         self.source_opened.emit(info)
 
     def on_result(self, live: LiveResult) -> None:
-        frame = LiveFrame(live, rgb_to_qimage(live.result.annotated))
+        frame = LiveFrame.of(live)
         with self._mailbox_lock:
             was_empty = self._mailbox is None
             self._mailbox = frame
