@@ -8,7 +8,7 @@ from pathlib import Path
 
 from desktop_app.core.pipeline import PipelineSettings
 from desktop_app.core.reps import EXERCISES
-from desktop_app.live import LiveControl, LiveLoop, LiveResult
+from desktop_app.live import LiveControl, LiveEnd, LiveLoop, LiveResult
 from desktop_app.media.live_feed import FeedInfo
 from desktop_app.media.recorder import RecordingPaths
 from desktop_app.media.sources import VideoFileSource
@@ -17,8 +17,7 @@ from desktop_app.media.sources import VideoFileSource
 class Reports:
     """Keeps what the loop says, and gives commands at chosen frames."""
 
-    def __init__(self, control: LiveControl, at_frame: dict[int, object]) -> None:
-        self.control = control
+    def __init__(self, at_frame: dict[int, object]) -> None:
         self.at_frame = at_frame
         self.results: list[LiveResult] = []
         self.opened: list[FeedInfo] = []
@@ -41,6 +40,21 @@ class Reports:
         self.problems.append(message)
 
 
+def run_loop(
+    model, clip: Path, reports: Reports, control: LiveControl, *, loop_video: bool
+) -> LiveEnd:
+    """Run the live loop over `clip` with the default settings; how it ended."""
+    loop = LiveLoop(
+        lambda: VideoFileSource(clip),
+        PipelineSettings(),
+        model,
+        reports,
+        control,
+        loop_video=loop_video,
+    )
+    return loop.run()
+
+
 def test_commands_apply_between_frames_and_the_recording_is_finished(
     model, short_clip: Path, tmp_path: Path
 ) -> None:
@@ -48,22 +62,13 @@ def test_commands_apply_between_frames_and_the_recording_is_finished(
     paths = RecordingPaths.beside(tmp_path / "rec.mp4", raw_video=False, keypoints_format="json")
     squats = PipelineSettings(exercise=EXERCISES["squat"])
     reports = Reports(
-        control,
         {
             5: lambda: control.start_recording(paths),
             10: lambda: control.configure(squats),
             20: control.stop_recording,
         },
     )
-    loop = LiveLoop(
-        lambda: VideoFileSource(short_clip),
-        PipelineSettings(),
-        model,
-        reports,
-        control,
-        loop_video=False,
-    )
-    end = loop.run()
+    end = run_loop(model, short_clip, reports, control, loop_video=False)
     assert end.ended and not end.stopped and end.problem is None
     assert [info.name for info in reports.opened] == [short_clip.name]
     assert reports.recording == [paths.video, None] and not reports.problems
@@ -81,15 +86,7 @@ def test_commands_apply_between_frames_and_the_recording_is_finished(
 
 def test_stop_ends_a_looping_source_after_the_frame_in_hand(model, short_clip: Path) -> None:
     control = LiveControl()
-    reports = Reports(control, {3: control.stop})
-    loop = LiveLoop(
-        lambda: VideoFileSource(short_clip),
-        PipelineSettings(),
-        model,
-        reports,
-        control,
-        loop_video=True,
-    )
-    end = loop.run()
+    reports = Reports({3: control.stop})
+    end = run_loop(model, short_clip, reports, control, loop_video=True)
     assert end.stopped and end.problem is None
     assert len(reports.results) == 3
