@@ -132,11 +132,10 @@ class PosePipeline(Closeable):
         self._cuts = SceneCuts()
         self._estimator: PoseEstimator | None = None
         self._second_look: SecondLook | None = None
-        self._smoother: Smoother = make_smoother()
-        self.reps: RepTracker | None = None
         self._build_estimator()
-        self._build_smoother()
-        self._build_reps()
+        self._smoother: Smoother = self._new_smoother()
+        #: The repetitions counted so far, with an exercise chosen.
+        self.reps: RepTracker | None = self._new_reps()
 
     # -- settings ------------------------------------------------------------------------
 
@@ -154,13 +153,13 @@ class PosePipeline(Closeable):
             settings.smoothing_strength,
             settings.num_poses,
         ):
-            self._build_smoother()
+            self._smoother = self._new_smoother()
         if old.exercise != settings.exercise:
-            self._build_reps()
+            self.reps = self._new_reps()
 
     def reset_reps(self) -> None:
         """Count repetitions from zero."""
-        self._build_reps()
+        self.reps = self._new_reps()
 
     def rep_summary(self) -> dict[str, object] | None:
         """What the keypoint files' summary says of the repetitions, or None without an
@@ -178,13 +177,13 @@ class PosePipeline(Closeable):
         if s.look_again and self.mode is RunningMode.VIDEO:
             self._second_look = SecondLook(self.model, s.min_confidence)
 
-    def _build_smoother(self) -> None:
+    def _new_smoother(self) -> Smoother:
         s = self.settings
-        self._smoother = make_smoother(s.smoothing, s.smoothing_strength, max_people=s.num_poses)
+        return make_smoother(s.smoothing, s.smoothing_strength, max_people=s.num_poses)
 
-    def _build_reps(self) -> None:
+    def _new_reps(self) -> RepTracker | None:
         exercise = self.settings.exercise
-        self.reps = RepTracker(exercise) if exercise is not None else None
+        return RepTracker(exercise) if exercise is not None else None
 
     # -- frames --------------------------------------------------------------------------
 
