@@ -184,20 +184,32 @@ def test_damaged_image(tmp_path: Path, capsys) -> None:
     assert_one_line_error(err, "broken.png", "not an image")
 
 
-def _faststart_clip(path: Path, photo: np.ndarray, frames: int) -> None:
-    """An MP4 with its index at the front, as web downloads are: cutting it short leaves the
-    index promising frames that are not there."""
-    with av.open(str(path), "w", options={"movflags": "faststart"}) as out:
-        # A key frame every 10 frames spreads the data evenly through the file, as in
-        # real footage, so that a break half way through the file is half way through the clip.
-        stream = out.add_stream("libx264", rate=30, options={"g": "10", "bf": "0"})
-        stream.width, stream.height, stream.pix_fmt = 512, 512, "yuv420p"
+def rolling_clip(
+    path: Path,
+    photo: np.ndarray,
+    frames: int,
+    step_px: int,
+    stream_options: dict[str, str],
+    container_options: dict[str, str] | None = None,
+) -> None:
+    """An H.264 clip of `photo` rolling sideways `step_px` pixels a frame, at 30 fps."""
+    with av.open(str(path), "w", options=container_options or {}) as out:
+        stream = out.add_stream("libx264", rate=30, options=stream_options)
+        stream.width, stream.height, stream.pix_fmt = photo.shape[1], photo.shape[0], "yuv420p"
         for i in range(frames):
-            shifted = np.roll(photo, 8 * i, axis=1)
+            shifted = np.roll(photo, step_px * i, axis=1)
             for packet in stream.encode(av.VideoFrame.from_ndarray(shifted, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+
+
+def _faststart_clip(path: Path, photo: np.ndarray, frames: int) -> None:
+    """An MP4 with its index at the front, as web downloads are: cutting it short leaves the
+    index promising frames that are not there."""
+    # A key frame every 10 frames spreads the data evenly through the file, as in real
+    # footage, so that a break half way through the file is half way through the clip.
+    rolling_clip(path, photo, frames, 8, {"g": "10", "bf": "0"}, {"movflags": "faststart"})
 
 
 def test_video_that_breaks_half_way_keeps_what_came_before(

@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
@@ -22,7 +21,13 @@ from desktop_app.app_log import LOG_FILE, log_folder
 from desktop_app.cli import main
 from desktop_app.core.frame import Frame
 from desktop_app.core.pipeline import FrameResult, PosePipeline
-from tests.test_annotate_cli import _faststart_clip, assert_one_line_error, probe, run
+from tests.test_annotate_cli import (
+    _faststart_clip,
+    assert_one_line_error,
+    probe,
+    rolling_clip,
+    run,
+)
 
 
 @pytest.fixture
@@ -237,15 +242,7 @@ def test_an_input_named_like_the_partial_file_is_refused(
 def _long_clip(path: Path, photo: np.ndarray, frames: int) -> None:
     """A small clip long enough that annotating it takes many seconds."""
     small = np.ascontiguousarray(photo[::2, ::2])
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = small.shape[1], small.shape[0], "yuv420p"
-        for i in range(frames):
-            shifted = np.roll(small, 4 * i, axis=1)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(shifted, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    rolling_clip(path, small, frames, 4, {"preset": "ultrafast"})
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C is a console event on Windows")
