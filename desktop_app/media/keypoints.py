@@ -20,6 +20,7 @@ whatever `set_summary()` added (for example "exercise" and "reps").
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -30,7 +31,7 @@ from desktop_app.core.angles import ANGLE_NAMES
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.skeleton import LANDMARK_NAMES
 from desktop_app.core.tracking import TrackedPerson
-from desktop_app.errors import OutputError, reason
+from desktop_app.errors import InputError, OutputError, reason
 
 CSV_COLUMNS = (
     "frame",
@@ -100,12 +101,28 @@ class KeypointsWriter(Closeable):
 
 
 class CsvKeypointsWriter(KeypointsWriter):
-    """One row per frame x person x landmark."""
+    """One row per frame x person x landmark.
+
+    Each frame's rows reach the file in one write: a process killed between frames (SIGKILL,
+    a power cut) leaves whole rows only, never a torn one."""
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path)
-        self._csv = csv.writer(self._checked_file())
+        self._rows = io.StringIO()
+        self._csv = csv.writer(self._rows)
         self._csv.writerow(CSV_COLUMNS)
+        self._write_rows()
+
+    def _write_rows(self) -> None:
+        text = self._rows.getvalue()
+        self._rows.seek(0)
+        self._rows.truncate()
+        try:
+            file = self._checked_file()
+            file.write(text)
+            file.flush()
+        except OSError as exc:
+            raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
 
     def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
         rows = []
@@ -134,11 +151,12 @@ class CsvKeypointsWriter(KeypointsWriter):
                         *angles,
                     )
                 )
-        try:
-            self._csv.writerows(rows)
-            self._checked_file().flush()
-        except OSError as exc:
-            raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
+        self._csv.writerows(rows)
+        self._write_rows()
+
+
+#: Where the frames start in a JSON keypoints file; one frame a line follows.
+_FRAMES_START = '"frames": [\n'
 
 
 class JsonKeypointsWriter(KeypointsWriter):
@@ -148,7 +166,7 @@ class JsonKeypointsWriter(KeypointsWriter):
         super().__init__(path)
         head = json.dumps(dict(header), indent=1)
         # Open the object, keep the header's fields, and start the frames list; close() ends it.
-        self._checked_file().write(head[:-2].rstrip() + ',\n "frames": [\n')
+        self._checked_file().write(head[:-2].rstrip() + ",\n " + _FRAMES_START)
         self._first = True
         self._summary: dict[str, Any] = {}
 
@@ -193,6 +211,41 @@ class JsonKeypointsWriter(KeypointsWriter):
     def _finish(self, file: TextIO) -> None:
         tail = "".join(f",\n {json.dumps(k)}: {json.dumps(v)}" for k, v in self._summary.items())
         file.write(f"\n ]{tail}\n}}\n")
+
+
+def read_json_keypoints(path: str | Path) -> dict[str, Any]:
+    """A JSON keypoints file as a dict. A file cut off part way (the process was killed, the
+    power went) is read up to its last complete frame, and gets `"complete": false`: each
+    frame is written as one line, so every whole line before the cut is a whole frame."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"cannot be read ({reason(exc)})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    else:
+        if isinstance(data, dict) and isinstance(data.get("frames"), list):
+            return data
+        raise InputError(path, "is not a PoseCam keypoints file (no frames)")
+    head, found, rest = text.partition(_FRAMES_START)
+    try:
+        data = json.loads(head + '"frames": []}') if found else None
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        raise InputError(path, "is not a PoseCam keypoints file, nor the start of one")
+    frames = []
+    for line in rest.splitlines():
+        try:
+            frames.append(json.loads(line.strip().removesuffix(",")))
+        except json.JSONDecodeError:
+            break  # the line the cut went through, or the end of the frames
+    data["frames"] = [f for f in frames if isinstance(f, dict)]
+    data["complete"] = False
+    return data
 
 
 def keypoints_header(

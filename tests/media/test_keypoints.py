@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from desktop_app.core.tracking import TrackedPerson
-from desktop_app.errors import OutputError
-from desktop_app.media.keypoints import CSV_COLUMNS, open_keypoints_writer
+from desktop_app.errors import InputError, OutputError
+from desktop_app.media.keypoints import CSV_COLUMNS, open_keypoints_writer, read_json_keypoints
 
 
 def tracked(pid: int, offset: float) -> TrackedPerson:
@@ -79,3 +79,48 @@ def test_json_is_valid_even_with_no_frames(tmp_path: Path) -> None:
 def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match=r"must end in \.csv or \.json"):
         open_keypoints_writer(tmp_path / "k.txt", {})
+
+
+def _json_file(path: Path, frames: int) -> bytes:
+    writer = open_keypoints_writer(path, {"source": "clip.mp4", "fps": 30.0})
+    for i in range(frames):
+        writer.write(i, i * 33.3, [tracked(0, float(i))])
+    writer.close()
+    return path.read_bytes()
+
+
+def test_a_whole_json_file_reads_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "k.json"
+    _json_file(path, 3)
+    assert read_json_keypoints(path) == json.loads(path.read_text())
+
+
+def test_a_json_file_cut_anywhere_reads_up_to_its_last_whole_frame(tmp_path: Path) -> None:
+    whole = _json_file(tmp_path / "whole.json", 4)
+    frames = json.loads(whole)["frames"]
+    start = whole.index(b'"frames": [\n') + len(b'"frames": [\n')
+    cut = tmp_path / "cut.json"
+    # Where each frame's line ends: its closing brace, before the next line or the list's end.
+    line_ends = [
+        i + 1
+        for i in range(start, len(whole))
+        if whole[i : i + 1] == b"}" and whole[i + 1 : i + 3] in (b",\n", b"\n ")
+    ]
+    assert len(line_ends) == len(frames)
+    cut = tmp_path / "cut.json"
+    # Cuts from the start of the frames to the end of the last frame's line, every few bytes
+    # and on each side of every line's end.
+    lengths = {*range(start, line_ends[-1], 7), *(e - 1 for e in line_ends), *line_ends}
+    for length in sorted(lengths):
+        cut.write_bytes(whole[:length])
+        data = read_json_keypoints(cut)
+        assert data["complete"] is False and data["source"] == "clip.mp4"
+        assert data["frames"] == frames[: sum(end <= length for end in line_ends)]
+
+
+def test_not_a_keypoints_file_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "other.json"
+    for text in ('{"a": 1}', "[1, 2", "hello"):
+        path.write_text(text)
+        with pytest.raises(InputError, match="not a PoseCam keypoints file"):
+            read_json_keypoints(path)
