@@ -253,7 +253,12 @@ def _run(
             if partial_keypoints is not None:
                 keypoints = open_keypoints_writer(partial_keypoints, header)
             if not image_input:
-                writer = VideoWriter(partial_output, source.fps or 30.0, preset=ENCODER_PRESET)
+                # Crash-safe, as recordings are: a keyframe and a fragment every half second,
+                # so a run killed outright (SIGKILL, a power cut) leaves a partial file that
+                # plays up to its last complete fragment.
+                writer = VideoWriter(
+                    partial_output, source.fps or 30.0, preset=ENCODER_PRESET, crash_safe=True
+                )
 
             def write(result: FrameResult) -> None:
                 if writer is not None:

@@ -4,6 +4,7 @@ traceback. Every test works on real files."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from desktop_app.app_log import LOG_FILE, log_folder
 from desktop_app.cli import main
 from desktop_app.core.frame import Frame
 from desktop_app.core.pipeline import FrameResult, PosePipeline
+from desktop_app.media.keypoints import CSV_COLUMNS, read_json_keypoints
 from tests.test_annotate_cli import (
     _faststart_clip,
     assert_one_line_error,
@@ -280,6 +282,62 @@ def test_a_real_ctrl_c_or_sigterm_keeps_the_old_output_and_a_playable_partial_fi
     assert 0 < done < 1800
     assert probe(partial_output)[:2] == ("h264", done)
     assert output.read_bytes() == b"an earlier video"
+
+
+def _frames_in_keypoints(path: Path) -> list[int]:
+    """The frames a keypoints file holds, read as a user would after a kill."""
+    if path.suffix == ".json":
+        data = read_json_keypoints(path)
+        assert data["complete"] is False, "a killed run cannot have finished its JSON"
+        return [entry["frame"] for entry in data["frames"]]
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == list(CSV_COLUMNS)
+    assert all(len(row) == len(CSV_COLUMNS) for row in rows), "a torn row"
+    frames = [int(row[0]) for row in rows[1:]]
+    assert len(frames) % 33 == 0, "a frame cut part way"
+    return sorted(set(frames))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGKILL on Windows")
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_annotate_killed_outright_leaves_a_playable_video_and_readable_keypoints(
+    astronaut: np.ndarray, tmp_path: Path, suffix: str
+) -> None:
+    long_clip = tmp_path / "long.mp4"
+    _long_clip(long_clip, astronaut, 1800)
+    output, keypoints = tmp_path / "out.mp4", tmp_path / f"k{suffix}"
+    partial_output, partial_keypoints = (
+        tmp_path / "out.partial.mp4",
+        tmp_path / f"k.partial{suffix}",
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "annotate", str(long_clip), "-o", str(output),
+         "--keypoints", str(keypoints)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        # Let it write a few fragments (one every half second of video, 15 frames here).
+        deadline = time.monotonic() + 240
+        while not (partial_keypoints.exists() and partial_keypoints.stat().st_size > 400_000):
+            assert child.poll() is None, "annotate ended before it was killed"
+            assert time.monotonic() < deadline, "not enough keypoints were written in 240 s"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert not output.exists() and not keypoints.exists()
+    codec, video_frames, _, _ = probe(partial_output)
+    assert codec == "h264" and 0 < video_frames < 1800
+    # The astronaut is in every frame, so the keypoints name every frame done, and they reach
+    # at least as far as the video: every frame that plays has its keypoints.
+    frames = _frames_in_keypoints(partial_keypoints)
+    assert frames == list(range(len(frames)))
+    assert len(frames) >= video_frames
 
 
 @pytest.fixture
