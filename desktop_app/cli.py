@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from desktop_app import __version__
+from desktop_app.core import limits
 from desktop_app.core.angles import ANGLE_NAMES
+from desktop_app.core.limits import Limits
 from desktop_app.core.reps import EXERCISES, Exercise
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
 from desktop_app.errors import PoseCamError, with_notes
@@ -27,7 +29,6 @@ EXIT_USER_ERROR = 2
 
 
 # The most people `--num-poses` may ask for; the window's People box offers the same 1-10.
-MOST_PEOPLE = 10
 
 
 def _number(text: str) -> float:
@@ -41,18 +42,21 @@ def _number(text: str) -> float:
     return value
 
 
-def _confidence(text: str) -> float:
-    value = _number(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
-    return value
+def _within(allowed: Limits, unit: str = "") -> Callable[[str], float]:
+    """An argument type: a finite number within `allowed` (core/limits.py)."""
+
+    def number(text: str) -> float:
+        value = _number(text)
+        if value not in allowed:
+            raise argparse.ArgumentTypeError(f"{text} is not {allowed.describe()}{unit}")
+        return value
+
+    return number
 
 
-def _degrees(text: str) -> float:
-    value = _number(text)
-    if not 0.0 <= value <= 180.0:
-        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 180 degrees")
-    return value
+_confidence = _within(limits.CONFIDENCE)
+_strength = _within(limits.SMOOTHING_STRENGTH)
+_degrees = _within(limits.ANGLE_DEG, " degrees")
 
 
 def _number_of_people(text: str) -> int:
@@ -60,8 +64,8 @@ def _number_of_people(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= MOST_PEOPLE:
-        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {MOST_PEOPLE}")
+    if value not in limits.PEOPLE:
+        raise argparse.ArgumentTypeError(f"{text} is not {limits.PEOPLE.describe()}")
     return value
 
 
@@ -135,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annotate.add_argument(
         "--smoothing-strength",
-        type=_confidence,
+        type=_strength,
         default=DEFAULT_STRENGTH,
         metavar="S",
         help="0 (off) to 1 (steadiest) (default: %(default)s)",
@@ -145,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_number_of_people,
         default=1,
         metavar="N",
-        help=f"most people to find in a frame, 1-{MOST_PEOPLE} (default: %(default)s)",
+        help=f"most people to find in a frame, {limits.PEOPLE.low:g}-{limits.PEOPLE.high:g} "
+        "(default: %(default)s)",
     )
     annotate.add_argument(
         "--model", type=Path, metavar="PATH", help="another pose landmarker .task bundle"

@@ -24,6 +24,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from desktop_app.core import limits
+from desktop_app.core.limits import Limits
 from desktop_app.core.render import DEFAULT_STYLE, RGB, Style
 from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
@@ -106,13 +108,13 @@ class Settings:
 
 _DEFAULTS = Settings()
 #: (lowest, highest) for each number; the settings panel offers the same ranges.
-_NUMBER_RANGES: dict[str, tuple[float, float]] = {
-    "smoothing_strength": (0.0, 1.0),
-    "min_confidence": (0.0, 1.0),
-    "num_poses": (1, 10),
-    "camera_width_px": (0, 16384),
-    "camera_height_px": (0, 16384),
-    "camera_fps": (0.0, 240.0),
+_NUMBER_RANGES: dict[str, Limits] = {
+    "smoothing_strength": limits.SMOOTHING_STRENGTH,
+    "min_confidence": limits.CONFIDENCE,
+    "num_poses": limits.PEOPLE,
+    "camera_width_px": limits.CAMERA_SIDE_PX,
+    "camera_height_px": limits.CAMERA_SIDE_PX,
+    "camera_fps": limits.CAMERA_FPS,
 }
 #: The only texts these settings may hold.
 _TEXT_CHOICES: dict[str, tuple[str, ...]] = {
@@ -120,7 +122,10 @@ _TEXT_CHOICES: dict[str, tuple[str, ...]] = {
     "record_keypoints": ("", "csv", "json"),
     "exercise": ("", *EXERCISES),
 }
-_STYLE_SIZE_RANGES = {"bone_thickness_px": (1, 40), "joint_radius_px": (0, 40)}
+_STYLE_SIZE_RANGES = {
+    "bone_thickness_px": limits.BONE_THICKNESS_PX,
+    "joint_radius_px": limits.JOINT_RADIUS_PX,
+}
 
 _SETTINGS_KEYS = frozenset(f.name for f in fields(Settings))
 _STYLE_KEYS = frozenset(
@@ -216,21 +221,23 @@ def style_from_dict(data: Mapping[str, Any], problems: list[str]) -> Style:
             problems.append(f"joint colour: {_describe(data['joint_color'])} is not like #ff0000")
         else:
             changes["joint_color"] = color
-    for key, (low, high) in _STYLE_SIZE_RANGES.items():
+    for key, allowed in _STYLE_SIZE_RANGES.items():
         if key in data:
             value = data[key]
-            if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            if isinstance(value, int) and not isinstance(value, bool) and value in allowed:
                 changes[key] = value
             else:
                 problems.append(
-                    f"{key}: {_describe(value)} is not a whole number from {low} to {high}"
+                    f"{key}: {_describe(value)} is not a whole number {allowed.describe()}"
                 )
     if "visibility_threshold" in data:
         value = data["visibility_threshold"]
-        if _is_number(value) and 0.0 <= value <= 1.0:  # NaN fails the comparison too
+        if _is_number(value) and value in limits.VISIBILITY:
             changes["visibility_threshold"] = float(value)
         else:
-            problems.append(f"visibility_threshold: {_describe(value)} is not between 0 and 1")
+            problems.append(
+                f"visibility_threshold: {_describe(value)} is not {limits.VISIBILITY.describe()}"
+            )
     if "show_ids" in data:
         if isinstance(data["show_ids"], bool):
             changes["show_ids"] = data["show_ids"]
@@ -256,9 +263,8 @@ def _valid(name: str, value: Any) -> bool:
         return _is_clean_text(value) and (choices is None or value in choices)
     if isinstance(default, int) and not isinstance(value, int):
         return False
-    low, high = _NUMBER_RANGES[name]
     # Compared before any float(): a huge integer would overflow it, and NaN compares false.
-    return _is_number(value) and low <= value <= high
+    return _is_number(value) and value in _NUMBER_RANGES[name]
 
 
 def settings_from_dict(data: Mapping[str, Any], problems: list[str]) -> Settings:

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.core import limits
+from desktop_app.core.limits import Limits
 from desktop_app.core.render import RGB, STYLE_PRESETS, Style
 from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
@@ -37,6 +39,15 @@ from desktop_app.ui.angle_plot import AnglePlot
 # Capture sizes offered for cameras, (width, height) in pixels; (0, 0) lets the camera choose.
 _CAMERA_SIZES = [(0, 0), (640, 480), (1280, 720), (1920, 1080)]
 _SMOOTHING_LABELS = {"kalman": "Kalman (default)", "oneeuro": "One Euro", "none": "Off"}
+
+
+def _number_box(allowed: Limits, **options) -> QDoubleSpinBox:
+    """A spin box that offers exactly what the settings accept (core/limits.py)."""
+    return QDoubleSpinBox(minimum=allowed.low, maximum=allowed.high, **options)
+
+
+def _whole_number_box(allowed: Limits, **options) -> QSpinBox:
+    return QSpinBox(minimum=int(allowed.low), maximum=int(allowed.high), **options)
 
 
 def _swatch(color: RGB) -> QIcon:
@@ -95,13 +106,13 @@ class SettingsPanel(QWidget):
         self.joint_button = QPushButton()
         self.joint_button.clicked.connect(self._pick_joint_color)
         form.addRow("Joints", self.joint_button)
-        self.thickness = QSpinBox(minimum=1, maximum=40, suffix=" px")
+        self.thickness = _whole_number_box(limits.BONE_THICKNESS_PX, suffix=" px")
         self.thickness.valueChanged.connect(lambda v: self._set_style(bone_thickness_px=int(v)))
         form.addRow("Bone thickness", self.thickness)
-        self.radius = QSpinBox(minimum=0, maximum=40, suffix=" px")
+        self.radius = _whole_number_box(limits.JOINT_RADIUS_PX, suffix=" px")
         self.radius.valueChanged.connect(lambda v: self._set_style(joint_radius_px=int(v)))
         form.addRow("Joint radius", self.radius)
-        self.visibility = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
+        self.visibility = _number_box(limits.VISIBILITY, singleStep=0.05, decimals=2)
         self.visibility.setToolTip("Joints the model is less sure are in view than this are hidden")
         self.visibility.valueChanged.connect(
             lambda v: self._set_style(visibility_threshold=float(v))
@@ -121,15 +132,20 @@ class SettingsPanel(QWidget):
             {name: _SMOOTHING_LABELS[name] for name in SMOOTHING_CHOICES}, "smoothing"
         )
         form.addRow("Smoothing", self.smoothing)
-        self.strength = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        # In hundredths: a slider holds whole numbers.
+        self.strength = QSlider(
+            Qt.Orientation.Horizontal,
+            minimum=round(limits.SMOOTHING_STRENGTH.low * 100),
+            maximum=round(limits.SMOOTHING_STRENGTH.high * 100),
+        )
         self.strength.setToolTip("0: follow every movement at once; 100: steadiest")
         self.strength.valueChanged.connect(lambda v: self._set(smoothing_strength=v / 100.0))
         form.addRow("Strength", self.strength)
-        self.confidence = QDoubleSpinBox(minimum=0.05, maximum=1.0, singleStep=0.05, decimals=2)
+        self.confidence = _number_box(limits.CONFIDENCE, singleStep=0.05, decimals=2)
         self.confidence.setToolTip("How sure the model must be that a person is there")
         self.confidence.valueChanged.connect(lambda v: self._set(min_confidence=float(v)))
         form.addRow("Detection confidence", self.confidence)
-        self.people = QSpinBox(minimum=1, maximum=10)
+        self.people = _whole_number_box(limits.PEOPLE)
         self.people.valueChanged.connect(lambda v: self._set(num_poses=int(v)))
         form.addRow("People", self.people)
         layout.addWidget(tracking)
@@ -155,7 +171,7 @@ class SettingsPanel(QWidget):
                                      (width, height))  # fmt: skip
         self.camera_size.activated.connect(self._camera_size_chosen)
         form.addRow("Size", self.camera_size)
-        self.camera_fps = QDoubleSpinBox(minimum=0.0, maximum=240.0, decimals=0, suffix=" fps")
+        self.camera_fps = _number_box(limits.CAMERA_FPS, decimals=0, suffix=" fps")
         self.camera_fps.setSpecialValueText("Camera's choice")
         self.camera_fps.valueChanged.connect(lambda v: self._set(camera_fps=float(v)))
         form.addRow("Frame rate", self.camera_fps)

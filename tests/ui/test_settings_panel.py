@@ -1,0 +1,62 @@
+"""The settings panel offers exactly the values the settings file and the command line accept:
+all three read core/limits.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.core import limits
+from desktop_app.settings import Settings, settings_from_dict
+from desktop_app.ui.settings_panel import SettingsPanel
+
+
+@pytest.fixture
+def panel(qtbot) -> SettingsPanel:
+    widget = SettingsPanel(Settings())
+    qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.mark.parametrize(
+    ("control", "setting", "allowed"),
+    [
+        ("thickness", "style.bone_thickness_px", limits.BONE_THICKNESS_PX),
+        ("radius", "style.joint_radius_px", limits.JOINT_RADIUS_PX),
+        ("visibility", "style.visibility_threshold", limits.VISIBILITY),
+        ("confidence", "min_confidence", limits.CONFIDENCE),
+        ("people", "num_poses", limits.PEOPLE),
+        ("camera_fps", "camera_fps", limits.CAMERA_FPS),
+    ],
+)
+def test_each_control_offers_what_the_settings_file_accepts(
+    panel: SettingsPanel, control: str, setting: str, allowed: limits.Limits
+) -> None:
+    box = getattr(panel, control)
+    assert (box.minimum(), box.maximum()) == (allowed.low, allowed.high)
+    whole = isinstance(box.minimum(), int)
+    for value in (box.minimum(), box.maximum()):
+        problems: list[str] = []
+        if setting.startswith("style."):
+            key = setting.removeprefix("style.")
+            loaded = settings_from_dict({"style": {key: value}}, problems)
+            assert getattr(loaded.style, key) == value
+        else:
+            loaded = settings_from_dict({setting: value}, problems)
+            assert getattr(loaded, setting) == value
+        assert problems == []
+    # One step beyond either end is refused by the file, as the panel cannot reach it.
+    step = 1 if whole else 0.01
+    for value in (box.minimum() - step, box.maximum() + step):
+        problems = []
+        key = setting.removeprefix("style.")
+        data = {"style": {key: value}} if setting.startswith("style.") else {setting: value}
+        settings_from_dict(data, problems)
+        assert len(problems) == 1, (value, problems)
+
+
+def test_the_strength_slider_spans_the_strengths_allowed(panel: SettingsPanel) -> None:
+    allowed = limits.SMOOTHING_STRENGTH
+    assert (panel.strength.minimum() / 100, panel.strength.maximum() / 100) == (
+        allowed.low,
+        allowed.high,
+    )
