@@ -12,24 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app.core.model import PoseModel, load_default_model, load_model
-from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline
+from desktop_app.core.pipeline import PipelineSettings, PosePipeline
 from desktop_app.core.pose import RunningMode
 from desktop_app.core.reps import EXERCISES, Exercise
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH
 from desktop_app.errors import InputError, OutputError, add_note, reason
-from desktop_app.media.background import WriteBehind, read_ahead
-from desktop_app.media.images import is_image_path, write_image
+from desktop_app.media.background import read_ahead
+from desktop_app.media.images import is_image_path
 from desktop_app.media.keypoints import (
     KEYPOINT_SUFFIXES,
-    JsonKeypointsWriter,
-    KeypointsWriter,
     keypoints_header,
-    open_keypoints_writer,
 )
+from desktop_app.media.recorder import Recorder, RecordingPaths
 from desktop_app.media.sources import Damage, ImageSource, VideoFileSource
 from desktop_app.media.video_writer import (
     VIDEO_OUTPUT_SUFFIXES,
-    VideoWriter,
     move_into_place,
     partial_path,
 )
@@ -222,7 +219,7 @@ def annotate(
             options.smoothing_strength,
         )
         with PosePipeline(model, options.pipeline_settings(), mode) as pipeline:
-            return _run(options, source, pipeline, output, header, image_input, progress)
+            return _run(options, source, pipeline, output, header, progress)
     finally:
         source.close()
 
@@ -233,7 +230,6 @@ def _run(
     pipeline: PosePipeline,
     output: Path,
     header: dict[str, object],
-    image_input: bool,
     progress: Callable[[int, int | None], None] | None,
 ) -> AnnotateSummary:
     # Both files are written under partial names beside their targets and moved into place only
@@ -242,77 +238,62 @@ def _run(
     # whose names say that they are incomplete.
     partial_output = partial_path(output)
     partial_keypoints = partial_path(options.keypoints) if options.keypoints else None
-    keypoints: KeypointsWriter | None = None
-    writer: VideoWriter | None = None
     frames = with_person = 0
     stopped_early: InputError | None = None
     files_finished = False
     started = time.perf_counter()
+    # The outputs a live recording writes, through the same Recorder: the video crash-safe (a
+    # keyframe and a fragment every half second, so a run killed outright leaves a partial
+    # file that plays), keypoints that stay readable, the rep summary at the end. For a file
+    # no frame may be dropped, so a full queue waits; the partial names were checked (and
+    # --overwrite given, if they exist) before anything started.
+    outputs = Recorder(
+        RecordingPaths(partial_output, keypoints=partial_keypoints),
+        source.fps or 30.0,
+        header,
+        queue_frames=4,
+        preset=ENCODER_PRESET,
+        wait_when_full=True,
+        replace=True,
+        times_from_zero=False,
+    )
     try:
         try:
-            if partial_keypoints is not None:
-                keypoints = open_keypoints_writer(partial_keypoints, header)
-            if not image_input:
-                # Crash-safe, as recordings are: a keyframe and a fragment every half second,
-                # so a run killed outright (SIGKILL, a power cut) leaves a partial file that
-                # plays up to its last complete fragment.
-                writer = VideoWriter(
-                    partial_output, source.fps or 30.0, preset=ENCODER_PRESET, crash_safe=True
-                )
-
-            def write(result: FrameResult) -> None:
-                if writer is not None:
-                    writer.write(result.annotated, result.time_ms)
-                else:
-                    write_image(partial_output, result.annotated)
-                if keypoints is not None:
-                    keypoints.write(result.index, result.time_ms, result.people)
-
-            # Three stages on three threads: decoding reads ahead and encoding writes behind
+            # Three stages on three threads: decoding reads ahead and the outputs write behind
             # while the pose model works on the frame between them (see media/background.py).
-            sink: WriteBehind[FrameResult] = WriteBehind(write, name="posecam-encode")
-            try:
-                try:
-                    for frame in read_ahead(source, name="posecam-decode"):
-                        # Each decoded frame is a fresh array: draw on it, no copy.
-                        result = pipeline.process(frame, draw_in_place=True)
-                        sink.put(result)
-                        frames += 1
-                        with_person += any(not p.coasting for p in result.people)
-                        if progress is not None:
-                            progress(frames, source.frame_count)
-                except InputError as exc:
-                    if not frames:
-                        raise
-                    stopped_early = exc
-            finally:
-                sink.close()
+            for frame in read_ahead(source, name="posecam-decode"):
+                # Each decoded frame is a fresh array: draw on it, no copy.
+                result = pipeline.process(frame, draw_in_place=True)
+                outputs.submit(result.index, result.time_ms, result.annotated, None, result.people)
+                if outputs.error is not None:
+                    raise outputs.error
+                frames += 1
+                with_person += any(not p.coasting for p in result.people)
+                if progress is not None:
+                    progress(frames, source.frame_count)
+        except InputError as exc:
+            if not frames:
+                raise
+            stopped_early = exc
         finally:
-            summary = pipeline.rep_summary()
-            if summary is not None and isinstance(keypoints, JsonKeypointsWriter):
-                keypoints.set_summary(summary)
-            # Finalise both files whatever happened, so everything written so far stays usable.
-            try:
-                if writer is not None:
-                    writer.close()
-            finally:
-                if keypoints is not None:
-                    keypoints.close()
-                if not frames:
-                    # Nothing was done: leave no empty, unplayable files behind (and none that
-                    # would stand in the way of the next run).
-                    for path in (partial_output, partial_keypoints):
-                        if path is not None:
-                            path.unlink(missing_ok=True)
+            # Finalise the files whatever happened, so everything written so far stays usable.
+            outputs.close(pipeline.rep_summary())
+            if not frames:
+                # Nothing was done: leave no empty, unplayable files behind (and none that
+                # would stand in the way of the next run).
+                for path in (partial_output, partial_keypoints):
+                    if path is not None:
+                        path.unlink(missing_ok=True)
             files_finished = True
+        if outputs.error is not None:
+            raise outputs.error
     except BaseException as exc:
         # Stopped part way (Ctrl+C, a full disk, a fault): say where the work done so far is,
         # when the files were finished and so can be opened.
         kept = [p for p in (partial_output, partial_keypoints) if p is not None and p.exists()]
         if frames and files_finished and kept:
-            done = writer.frames_written if writer is not None else frames
             where = " and ".join(map(str, kept))
-            add_note(exc, f"the {done} frames annotated so far are in {where}")
+            add_note(exc, f"the {outputs.frames_written} frames annotated so far are in {where}")
         raise
     if frames == 0:
         raise InputError(options.input, "holds no frames")
@@ -331,7 +312,7 @@ def _run(
         frames=frames,
         frames_with_person=with_person,
         seconds=time.perf_counter() - started,
-        codec=writer.codec_name if writer is not None else None,
+        codec=outputs.codec_name,
         stopped_early=stopped_early,
         damage=source.damage if isinstance(source, VideoFileSource) else None,
         exercise=pipeline.reps.exercise.name if pipeline.reps is not None else None,

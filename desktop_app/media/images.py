@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from desktop_app.core.closeable import Closeable
 from desktop_app.errors import InputError, OutputError, reason
 
 IMAGE_SUFFIXES = frozenset(
@@ -111,6 +112,34 @@ def write_image(path: str | Path, rgb: np.ndarray) -> None:
         encoded.tofile(str(path))
     except OSError as exc:
         raise OutputError(path, f"cannot write ({reason(exc)})") from None
+
+
+class ImageFileWriter(Closeable):
+    """The one picture of an image input, annotated, with a video writer's interface, so a
+    Recorder writes images and videos alike. Each `write` replaces the picture."""
+
+    codec_name: str | None = None
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.frames_written = 0
+
+    def write(self, rgb: np.ndarray, time_ms: float) -> None:
+        write_image(self.path, rgb)
+        self.frames_written += 1
+
+    @property
+    def bytes_written(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def sync(self) -> None:
+        """Nothing to push: each picture is written whole."""
+
+    def abandon(self) -> None:
+        """Nothing to cut back: a picture is written whole or not at all."""
 
 
 def check_readable_file(path: Path) -> None:

@@ -1,9 +1,11 @@
-"""Recording a live session: annotated video, optionally the raw video and the keypoints, encoded
-on a thread of its own so that the live view never waits for the encoder.
+"""PoseCam's one output path: annotated video (or picture), optionally the raw video, and the
+keypoints, written on a thread of its own. A live recording and `posecam annotate` both use it;
+they differ only in what a full queue does.
 
-The live side hands over frames with `submit()`, which never blocks: the queue holds at most
-`queue_frames` frames, and a frame that finds it full is dropped and counted. Memory is thus
-bounded whatever the encoder's speed. Videos are crash-safe (fragmented MP4 with a keyframe every
+Frames are handed over with `submit()`. The queue holds at most `queue_frames` frames. Live
+(`wait_when_full=False`), a frame that finds it full is dropped and counted, so the view never
+waits for the encoder; for a file, `submit()` waits for room, so no frame is lost. Memory is
+bounded either way. Videos are crash-safe (fragmented MP4 with a keyframe every
 half second, pushed to disk every second): a process killed outright, or a power cut, leaves a
 file that plays up to about the last second. `close()` finalises everything; it is safe to call
 twice and from any ending (stop, window closed, source ended, error).
@@ -26,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from desktop_app.core.tracking import TrackedPerson
-from desktop_app.errors import OutputError, PoseCamError
+from desktop_app.errors import OutputError, PoseCamError, reason
+from desktop_app.media.images import ImageFileWriter, is_image_path
 from desktop_app.media.keypoints import (
     JsonKeypointsWriter,
     KeypointsWriter,
@@ -90,14 +93,27 @@ class Recorder:
         keypoints_header: Mapping[str, Any] | None = None,
         queue_frames: int = 15,
         preset: str = "veryfast",
+        *,
+        wait_when_full: bool = False,
+        replace: bool = False,
+        times_from_zero: bool = True,
     ) -> None:
+        """`replace`: the caller has made sure existing files at `paths` may be replaced.
+        `times_from_zero`: the files' times start at the first frame's (a live session);
+        otherwise they are the frames' own times (a file's)."""
         for path in paths.all():
-            if path.exists():
+            if path.exists() and not replace:
                 raise OutputError(path, "already exists; a recording never replaces a file")
         self.paths = paths
+        self._wait_when_full = wait_when_full
+        self._times_from_zero = times_from_zero
         # Opened here, on the caller's thread, so that an unwritable folder is reported at
         # once and nothing starts.
-        self._video = VideoWriter(paths.video, fps, preset=preset, crash_safe=True)
+        self._video: VideoWriter | ImageFileWriter = (
+            ImageFileWriter(paths.video)
+            if is_image_path(paths.video)
+            else VideoWriter(paths.video, fps, preset=preset, crash_safe=True)
+        )
         self._raw: VideoWriter | None = None
         self._keypoints: KeypointsWriter | None = None
         try:
@@ -115,7 +131,9 @@ class Recorder:
         self._last_time_ms = 0.0
         self.dropped_frames = 0
         self.frames_written = 0
+        #: What stopped the writing (a full disk, a removed drive), in one line, and as raised.
         self.problem: str | None = None
+        self.error: PoseCamError | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="posecam-recorder", daemon=True)
         self._thread.start()
@@ -130,21 +148,32 @@ class Recorder:
     ) -> bool:
         """Queue one frame shown at `time_ms` (source time); False if it was dropped.
 
-        The arrays must not change afterwards (PoseCam's frames never do). Times in the file
-        start at the first frame's, so the recording lasts as long as the session did.
+        The arrays must not change afterwards (PoseCam's frames never do). With
+        `times_from_zero`, times in the file start at the first frame's, so the recording lasts
+        as long as the session did.
         """
         if self._closed or self.problem is not None:
             return False
         if self._first_time_ms is None:
-            self._first_time_ms = time_ms
+            self._first_time_ms = time_ms if self._times_from_zero else 0.0
         relative_ms = time_ms - self._first_time_ms
-        try:
-            self._queue.put_nowait(_Item(index, relative_ms, annotated, raw, people))
-        except queue.Full:
-            self.dropped_frames += 1
-            return False
+        item = _Item(index, relative_ms, annotated, raw, people)
+        if self._wait_when_full:
+            # The writer thread drains the queue even after a failure, so this never hangs.
+            self._queue.put(item)
+        else:
+            try:
+                self._queue.put_nowait(item)
+            except queue.Full:
+                self.dropped_frames += 1
+                return False
         self._last_time_ms = relative_ms
         return True
+
+    @property
+    def codec_name(self) -> str | None:
+        """The annotated video's codec ("libx264"); None for a picture."""
+        return self._video.codec_name
 
     def status(self) -> RecordingStatus:
         return RecordingStatus(
@@ -186,7 +215,7 @@ class Recorder:
                             if writer is not None:
                                 writer.sync()
                 except PoseCamError as exc:
-                    self.problem = str(exc)
+                    self.problem, self.error = str(exc), exc
                     self._abandon_writers()
         finally:
             self._close_writers()
@@ -213,9 +242,12 @@ class Recorder:
                 continue
             try:
                 writer.close()
-            except (PoseCamError, OSError) as exc:
+            except PoseCamError as exc:
                 # The file is as complete as the disk allowed; keep the first reason.
-                self.problem = self.problem or str(exc)
+                self.problem, self.error = self.problem or str(exc), self.error or exc
+            except OSError as exc:
+                failed = OutputError(writer.path, f"cannot finish ({reason(exc)})")
+                self.problem, self.error = self.problem or str(failed), self.error or failed
 
 
 __all__ = ["Recorder", "RecordingPaths", "RecordingStatus"]

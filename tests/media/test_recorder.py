@@ -13,6 +13,7 @@ import pytest
 
 from desktop_app.errors import OutputError
 from desktop_app.media.recorder import Recorder, RecordingPaths
+from tests.media.test_keypoints import tracked
 
 
 def frame(i: int, width: int = 320, height: int = 240) -> np.ndarray:
@@ -93,3 +94,34 @@ def test_a_cut_off_recording_still_plays(tmp_path: Path) -> None:
     times = decoded_times_s(cut)
     # Fragments are cut every half second; the encoder holds back fewer than 30 frames.
     assert len(times) >= 45, len(times)
+
+
+def test_for_a_file_a_full_queue_waits_and_the_keypoints_keep_the_source_times(
+    tmp_path: Path,
+) -> None:
+    # As posecam annotate writes: a queue of one frame, fed as fast as possible, loses nothing;
+    # the keypoints keep the source's own times (a file whose first frame is at 2 s says so).
+    paths = RecordingPaths(tmp_path / "out.mp4", keypoints=tmp_path / "k.csv")
+    paths.video.write_bytes(b"left by an earlier run")
+    recorder = Recorder(
+        paths, fps=30.0, queue_frames=1, wait_when_full=True, replace=True, times_from_zero=False
+    )
+    times_ms = [2000.0 + i * 1000.0 / 30.0 for i in range(90)]
+    people = [tracked(0, 0.0)]
+    assert all(recorder.submit(i, t, frame(i), None, people) for i, t in enumerate(times_ms))
+    recorder.close()
+    assert recorder.error is None and recorder.dropped_frames == 0
+    assert recorder.frames_written == 90
+    times = np.array(decoded_times_s(paths.video))
+    assert np.allclose(times - times[0], (np.array(times_ms) - 2000.0) / 1000.0, atol=0.002)
+    with open(paths.keypoints, newline="") as f:
+        written = sorted({float(row["time_ms"]) for row in csv.DictReader(f)})
+    assert np.allclose(written, times_ms, atol=0.001)
+
+
+def test_a_recording_never_replaces_a_file_unless_told_it_may(tmp_path: Path) -> None:
+    paths = RecordingPaths(tmp_path / "out.mp4")
+    paths.video.write_bytes(b"keep me")
+    with pytest.raises(OutputError, match="already exists"):
+        Recorder(paths, fps=30.0)
+    assert paths.video.read_bytes() == b"keep me"
