@@ -12,21 +12,11 @@ import os
 import sys
 from pathlib import Path
 
+from desktop_app.folders import log_folder
+
 LOG_FILE = "posecam.log"
 # Keep the log from growing without end: it starts afresh once it is larger than this.
 _MAX_LOG_BYTES = 5_000_000
-
-
-def log_folder() -> Path:
-    """%LOCALAPPDATA%\\PoseCam\\Logs on Windows, ~/Library/Logs/PoseCam on macOS,
-    $XDG_STATE_HOME/posecam (~/.local/state/posecam) elsewhere."""
-    if sys.platform.startswith("win"):
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "PoseCam" / "Logs"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Logs" / "PoseCam"
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "posecam"
 
 
 def route_output() -> Path | None:

@@ -259,8 +259,9 @@ def _log_traceback(exc: BaseException, argv: Sequence[str] | None) -> str:
     import datetime
     import traceback
 
-    from desktop_app.app_log import LOG_FILE, log_folder
+    from desktop_app.app_log import LOG_FILE
     from desktop_app.errors import reason
+    from desktop_app.folders import log_folder
 
     path = log_folder() / LOG_FILE
     command = " ".join(["posecam", *(sys.argv[1:] if argv is None else argv)])

@@ -16,7 +16,6 @@ import json
 import os
 import stat
 import string
-import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -30,24 +29,12 @@ from desktop_app.core.render import DEFAULT_STYLE, RGB, Style
 from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
+from desktop_app.folders import config_folder
 
 if TYPE_CHECKING:
     from desktop_app.core.pipeline import PipelineSettings
 
-APP_FOLDER = "PoseCam"
 SETTINGS_FILE = "settings.json"
-
-
-def config_folder() -> Path:
-    """Where PoseCam keeps its settings: %APPDATA%\\PoseCam on Windows,
-    ~/Library/Application Support/PoseCam on macOS, $XDG_CONFIG_HOME/posecam elsewhere."""
-    if sys.platform.startswith("win"):
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-        return Path(base) / APP_FOLDER
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / APP_FOLDER
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / APP_FOLDER.lower()
 
 
 def settings_path() -> Path:
@@ -514,7 +501,6 @@ def _replace(target: Path, data: bytes, mode: int | None) -> None:
 __all__ = [
     "LoadedSettings",
     "Settings",
-    "config_folder",
     "load_settings",
     "save_settings",
     "settings_path",

@@ -18,10 +18,11 @@ import cv2
 import numpy as np
 import pytest
 
-from desktop_app.app_log import LOG_FILE, log_folder
+from desktop_app.app_log import LOG_FILE
 from desktop_app.cli import main
 from desktop_app.core.frame import Frame
 from desktop_app.core.pipeline import FrameResult, PosePipeline
+from desktop_app.folders import log_folder
 from desktop_app.media.keypoints import CSV_COLUMNS, read_json_keypoints
 from tests.test_annotate_cli import (
     _faststart_clip,

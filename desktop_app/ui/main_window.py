@@ -1,21 +1,20 @@
 """PoseCam's main window: the picture, the settings dock, menus, toolbar and status bar.
 
-The window owns at most one PoseWorker at a time. Choosing another source stops the current
-worker (flag and wait) and starts a new one; problems from the worker are shown in words in
-place of the picture, with buttons to choose another source. Closing the window stops the
-worker, which finalises any recording, and saves the settings.
+The window keeps no state of its own: settings, source, playback and recording live in its
+`Session` (ui/session.py). Its actions call the session, and it redraws when the session says
+something changed. Problems are shown in words in place of the picture, with buttons to
+choose another source. Closing the window stops the session's worker, which finalises any
+recording, and saves the settings.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -35,16 +34,14 @@ from PySide6.QtWidgets import (
 from desktop_app.core.model import PoseModel
 from desktop_app.core.reps import EXERCISES
 from desktop_app.errors import PoseCamError
+from desktop_app.folders import APP_NAME
 from desktop_app.media.images import write_image
-from desktop_app.media.live_feed import FeedInfo
-from desktop_app.media.recorder import RecordingPaths, RecordingStatus
-from desktop_app.media.sources import CameraSource, FrameSource, open_source
+from desktop_app.media.recorder import RecordingStatus
 from desktop_app.settings import Settings, load_settings
+from desktop_app.ui.session import Playback, Session
 from desktop_app.ui.settings_panel import SettingsPanel
 from desktop_app.ui.video_view import VideoView
 from desktop_app.ui.worker import LiveFrame, PoseWorker
-
-APP_NAME = "PoseCam"
 
 
 def _exercise_title(key: str) -> str:
@@ -54,8 +51,6 @@ def _exercise_title(key: str) -> str:
 
 
 VIDEO_FILTER = "Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.jpg *.jpeg *.png *.bmp *.webp);;All files (*)"  # noqa: E501
-# How long closing may wait for the worker, in milliseconds (it stops within a frame or two).
-_STOP_WAIT_MS = 3000
 
 
 def list_cameras() -> list[tuple[str, int]]:
@@ -81,21 +76,6 @@ def recording_text(status: RecordingStatus) -> str:
     if status.dropped_frames:
         text += f"  ({status.dropped_frames} frames dropped: the encoder is behind)"
     return text
-
-
-def default_output_folder() -> Path:
-    movies = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
-    return Path(movies or Path.home()) / APP_NAME
-
-
-def unused_path(folder: Path, stem: str, suffix: str) -> Path:
-    """folder/stem.suffix, or stem-2, stem-3... if taken: never overwrite."""
-    path = folder / f"{stem}{suffix}"
-    n = 2
-    while path.exists():
-        path = folder / f"{stem}-{n}{suffix}"
-        n += 1
-    return path
 
 
 class MessagePage(QWidget):
@@ -133,33 +113,19 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self._model = model
         self._qsettings = qsettings
-        loaded = load_settings(settings_file)
-        # Kept to save back through: it holds the keys this version does not know, and
-        # whether the file may be replaced at all.
-        self._loaded_settings = loaded
-        self.settings: Settings = loaded.settings
-        self.worker: PoseWorker | None = None
-        self._source_text = ""
-        self._source_info: FeedInfo | None = None
-        self._running = False
+        self.session = Session(load_settings(settings_file), model, parent=self)
+        #: The last problem shown in place of the picture (None since the last start).
         self.last_problem: str | None = None
-        self._last_recording: Path | None = None
 
         self.view = VideoView()
-        self.view.mirror = self.settings.mirror
-        self.view.show_hud = self.settings.show_hud
-        self.view.exercise_label = _exercise_title(self.settings.exercise)
         self.message_page = MessagePage(self)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.message_page)
         self.setCentralWidget(self.stack)
 
-        self.panel = SettingsPanel(self.settings)
-        self.panel.settings_changed.connect(self._settings_changed)
-        self.panel.reset_reps_requested.connect(self.reset_reps)
+        self.panel = SettingsPanel(self.session)
         scroll = QScrollArea()
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
@@ -175,8 +141,29 @@ class MainWindow(QMainWindow):
         self._make_status_bar()
         self._restore_geometry()
         self._watch_cameras()
-        if loaded.warning:
-            self.statusBar().showMessage(loaded.warning, 15000)
+        session = self.session
+        session.settings_changed.connect(self._show_settings)
+        session.playback_changed.connect(self._show_playback)
+        session.frame_ready.connect(self._show_frame)
+        session.problem.connect(self.show_problem)
+        session.source_ended.connect(
+            lambda: self._say(f"{session.playback.source}: end of the video", 10000)
+        )
+        session.recording_changed.connect(self._show_recording)
+        session.recording_message.connect(lambda text: self._say(text, 15000))
+        self._show_settings(session.settings)
+        if session.load_warning:
+            self._say(session.load_warning, 15000)
+
+    # -- what the session holds, for callers that read the window ---------------------------
+
+    @property
+    def settings(self) -> Settings:
+        return self.session.settings
+
+    @property
+    def worker(self) -> PoseWorker | None:
+        return self.session.worker
 
     # -- building ------------------------------------------------------------------------
 
@@ -191,6 +178,7 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
+        session = self.session
         self.open_file_action = self._action(
             "&Open video or image…", QKeySequence.StandardKey.Open, self.choose_file
         )
@@ -202,10 +190,12 @@ class MainWindow(QMainWindow):
         self.snapshot_action = self._action("S&napshot", "Ctrl+S", self.snapshot)
         self.record_action = self._action("&Record", "Ctrl+R", self.set_recording, checkable=True)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
-        self.mirror_action = self._action("&Mirror", "M", self._mirror_toggled, checkable=True)
-        self.mirror_action.setChecked(self.settings.mirror)
-        self.hud_action = self._action("Show frame &rate", "H", self._hud_toggled, checkable=True)
-        self.hud_action.setChecked(self.settings.show_hud)
+        self.mirror_action = self._action(
+            "&Mirror", "M", lambda on: session.change(mirror=on), checkable=True
+        )
+        self.hud_action = self._action(
+            "Show frame &rate", "H", lambda on: session.change(show_hud=on), checkable=True
+        )
         self.full_screen_action = self._action("&Full screen", "F11", self.toggle_full_screen)
 
         file_menu = self.menuBar().addMenu("&File")
@@ -264,7 +254,7 @@ class MainWindow(QMainWindow):
     def _cameras_changed(self) -> None:
         cameras = list_cameras()
         names = ", ".join(name for name, _ in cameras) or "none"
-        self.statusBar().showMessage(f"Cameras changed; now connected: {names}", 10000)
+        self._say(f"Cameras changed; now connected: {names}", 10000)
 
     def _fill_camera_menu(self) -> None:
         self.camera_menu.clear()
@@ -288,6 +278,9 @@ class MainWindow(QMainWindow):
         if self._qsettings is None or self._qsettings.value("window/geometry") is None:
             self.resize(1200, 760)
 
+    def _say(self, text: str, milliseconds: int) -> None:
+        self.statusBar().showMessage(text, milliseconds)
+
     # -- sources -------------------------------------------------------------------------
 
     def choose_file(self) -> None:
@@ -307,21 +300,6 @@ class MainWindow(QMainWindow):
         if ok:
             self.open_source_text(str(index))
 
-    def _source_opener(self, text: str):
-        settings = self.settings
-
-        def opener() -> FrameSource:
-            if text.isdigit():
-                return CameraSource(
-                    int(text),
-                    settings.camera_width_px or None,
-                    settings.camera_height_px or None,
-                    settings.camera_fps or None,
-                )
-            return open_source(text)
-
-        return opener
-
     def open_source_text(self, text: str) -> None:
         """Start showing `text`: a camera number, a file path or a URL; "" is the default
         camera."""
@@ -335,232 +313,122 @@ class MainWindow(QMainWindow):
                 self.show_problem("No camera found. Connect one, or open a video or image file.")
                 return
             text = str(cameras[0][1]) if cameras else "0"
-        self._source_text = text
-        self.settings = replace(self.settings, last_source=text)
-        self.start_worker()
-
-    def start_worker(self) -> None:
-        self.stop_worker()
         self.last_problem = None
-        self._source_info = None
-        worker = PoseWorker(self._source_opener(self._source_text), self.settings, self._model)
-        worker.frame_ready.connect(self._frame_ready)
-        worker.source_opened.connect(self._source_opened)
-        worker.problem.connect(self.show_problem)
-        worker.source_ended.connect(self._source_ended)
-        worker.recording_changed.connect(self._recording_changed)
-        worker.problem_recording.connect(
-            lambda text: self.statusBar().showMessage(f"Recording stopped: {text}", 15000)
-        )
-        worker.finished.connect(self._worker_finished)
-        self.worker = worker
-        self._running = True
-        self.start_action.setText("&Stop")
-        self.source_label.setText(f"Opening {self._source_text}…")
-        self.view.show_message(f"Opening {self._source_text}…")
+        self.source_label.setText(f"Opening {text}…")
+        self.view.show_message(f"Opening {text}…")
         self.stack.setCurrentWidget(self.view)
-        worker.start()
+        self.session.open(text)
 
     def stop_worker(self) -> None:
-        """Stop the worker and wait for it (it finalises any recording on its way out)."""
-        worker = self.worker
-        if worker is None:
-            return
-        worker.stop()
-        if not worker.wait(_STOP_WAIT_MS):
-            # Never terminate(): a thread killed mid-write would leave a broken file.
-            self.statusBar().showMessage("The processing thread is slow to stop…", 5000)
-            worker.wait()
-        for signal in (
-            worker.frame_ready,
-            worker.source_opened,
-            worker.problem,
-            worker.source_ended,
-        ):
-            signal.disconnect()
-        self.worker = None
-        self._running = False
-        self.start_action.setText("&Start")
-        self.record_action.setChecked(False)
+        """Stop processing and wait for it (any recording is finalised on its way out)."""
+        if not self.session.stop():
+            self._say("The processing thread was slow to stop", 5000)
 
     def toggle_running(self) -> None:
-        if self._running:
-            if self._source_info is not None and not self._source_info.is_live:
-                # A file pauses where it is; a camera stops (and lets go of the device).
-                paused = not (self.worker and self.worker.paused)
-                if self.worker is not None:
-                    self.worker.set_paused(paused)
-                self.start_action.setText("&Resume" if paused else "&Pause")
-                return
-            self.stop_worker()
-            self.source_label.setText(f"{self._source_text} (stopped)")
-        else:
-            self.open_source_text(self._source_text or self.settings.last_source)
-
-    # -- worker signals ------------------------------------------------------------------
-
-    def _frame_ready(self) -> None:
-        if self.worker is None:
+        playback = self.session.playback
+        if not playback.running:
+            self.open_source_text(playback.source or self.settings.last_source)
             return
-        frame = self.worker.take_newest()
-        if frame is None:
-            return
+        self.session.toggle_running()
+        if not self.session.playback.running:
+            self.source_label.setText(f"{playback.source} (stopped)")
+
+    # -- what the session says -----------------------------------------------------------
+
+    def _show_settings(self, settings: Settings) -> None:
+        self.view.mirror = settings.mirror
+        self.view.show_hud = settings.show_hud
+        self.view.exercise_label = _exercise_title(settings.exercise)
+        for action, on in ((self.mirror_action, settings.mirror),
+                           (self.hud_action, settings.show_hud)):  # fmt: skip
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+        self.view.update()
+
+    def _show_playback(self, playback: Playback) -> None:
+        self.start_action.setText(playback.button_text)
+        info = playback.info
+        if info is not None:
+            self.source_label.setText(info.name)
+            self.size_label.setText(f"{info.size[0]} x {info.size[1]}" if info.size else "")
+        self.rate_label.setText(self._rate_text())
+
+    def _show_frame(self, frame: LiveFrame) -> None:
         self.view.show_frame(frame)
         if frame.recording is not None:
             self.recording_label.setText(recording_text(frame.recording))
-        if frame.reps:
-            # The plot follows the lowest-numbered person (the only one, usually).
-            _, _, angle = frame.reps[min(frame.reps)]
-            self.panel.angle_plot.add(frame.result.time_ms / 1000.0, angle)
         people = frame.result.people_seen
         self.people_label.setText(f"{people} {'person' if people == 1 else 'people'}")
         if frame.dropped_frames:
             self.rate_label.setText(self._rate_text() + f", {frame.dropped_frames} skipped")
 
     def _rate_text(self) -> str:
-        info = self._source_info
+        info = self.session.playback.info
         if info is None or info.is_still:
             return ""
         return f"{info.fps:.1f} fps source" if info.fps else "live"
-
-    def _source_opened(self, info: FeedInfo) -> None:
-        self._source_info = info
-        self.source_label.setText(info.name)
-        self.size_label.setText(f"{info.size[0]} x {info.size[1]}" if info.size else "")
-        self.rate_label.setText(self._rate_text())
-        if not info.is_live and not info.is_still:
-            self.start_action.setText("&Pause")
 
     def show_problem(self, text: str) -> None:
         self.last_problem = text
         self.message_page.text.setText(text)
         self.stack.setCurrentWidget(self.message_page)
         self.source_label.setText("No source")
-        self.statusBar().showMessage(text, 15000)
+        self._say(text, 15000)
 
-    def _source_ended(self) -> None:
-        self.statusBar().showMessage(f"{self._source_text}: end of the video", 10000)
-
-    def _worker_finished(self) -> None:
-        if self.worker is not None and self.sender() is self.worker:
-            self._running = False
-            self.start_action.setText("&Start")
-
-    def _recording_changed(self, path: Path | None) -> None:
+    def _show_recording(self, path: Path | None) -> None:
         self.recording_label.setText(f"● REC {path.name}" if path else "")
         self.recording_label.setStyleSheet("color: #d00000; font-weight: bold" if path else "")
-        self._show_record_checked(path is not None)
-        if path is None and self._last_recording is not None:
-            self.statusBar().showMessage(f"Saved {self._last_recording}", 10000)
-        self._last_recording = path
+        # Shown pressed or not without starting or stopping anything.
+        self.record_action.blockSignals(True)
+        self.record_action.setChecked(path is not None)
+        self.record_action.blockSignals(False)
 
     # -- actions -------------------------------------------------------------------------
-
-    def output_folder(self) -> Path:
-        return (
-            Path(self.settings.output_folder)
-            if self.settings.output_folder
-            else default_output_folder()
-        )
-
-    def new_output_path(self, suffix: str) -> Path:
-        """A new time-stamped file name in the output folder, which is made if missing; never
-        an existing file. Raises OSError if the folder cannot be made."""
-        folder = self.output_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-        return unused_path(folder, f"PoseCam_{stamp}", suffix)
 
     def snapshot(self) -> Path | None:
         """Save the frame on screen, as shown (mirrored if the view is), as a PNG."""
         frame: LiveFrame | None = self.view.frame
         if frame is None:
-            self.statusBar().showMessage("Nothing to save yet", 5000)
+            self._say("Nothing to save yet", 5000)
             return None
         rgb = frame.result.annotated
         if self.view.mirror:
             rgb = np.ascontiguousarray(rgb[:, ::-1])
         try:
-            path = self.new_output_path(".png")
+            path = self.session.new_output_path(".png")
             write_image(path, rgb)
         except (OSError, PoseCamError) as exc:
-            self.statusBar().showMessage(f"Snapshot not saved: {exc}", 10000)
+            self._say(f"Snapshot not saved: {exc}", 10000)
             return None
-        self.statusBar().showMessage(f"Saved {path}", 10000)
+        self._say(f"Saved {path}", 10000)
         return path
 
-    def _show_record_checked(self, on: bool) -> None:
-        """Show the Record button pressed or not, without starting or stopping anything."""
-        self.record_action.blockSignals(True)
-        self.record_action.setChecked(on)
-        self.record_action.blockSignals(False)
-
     def set_recording(self, on: bool) -> None:
-        if self.worker is None:
-            self._show_record_checked(False)
-            self.statusBar().showMessage("Open a camera or file before recording", 5000)
-            return
         if on:
             self.start_recording()
         else:
-            self.worker.stop_recording()
+            self.session.stop_recording()
 
     def start_recording(self, path: Path | None = None) -> None:
-        """Record to `path`, or to a new time-stamped file in the output folder; the raw video
-        and keypoints go beside it as the settings say."""
-        if self.worker is None:
-            return
-        if path is None:
-            try:
-                path = self.new_output_path(".mp4")
-            except OSError as exc:
-                folder = self.output_folder()
-                self.statusBar().showMessage(f"Cannot record to {folder}: {exc.strerror}", 10000)
-                self._recording_changed(None)
-                return
-        s = self.settings
-        self.worker.start_recording(
-            RecordingPaths.beside(path, s.record_raw_video, s.record_keypoints)
-        )
+        """Record to `path`, or to a new time-stamped file in the output folder."""
+        self.session.start_recording(path)
 
     def choose_output_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Folder for recordings and snapshots", str(self.output_folder())
+            self, "Folder for recordings and snapshots", str(self.session.output_folder())
         )
         if folder:
-            self.panel.set_settings(replace(self.settings, output_folder=folder))
+            self.session.change(output_folder=folder)
 
     def reset_reps(self) -> None:
-        if self.worker is not None:
-            self.worker.reset_reps()
-        self.panel.angle_plot.clear()
+        self.session.reset_reps()
 
     def toggle_full_screen(self) -> None:
         if self.isFullScreen():
             self.showNormal()
         else:
             self.showFullScreen()
-
-    def _mirror_toggled(self, on: bool) -> None:
-        if on != self.settings.mirror:
-            self.panel.set_settings(replace(self.settings, mirror=on))
-
-    def _hud_toggled(self, on: bool) -> None:
-        if on != self.settings.show_hud:
-            self.panel.set_settings(replace(self.settings, show_hud=on))
-
-    def _settings_changed(self, settings: Settings) -> None:
-        old = self.settings
-        self.settings = replace(settings, last_source=old.last_source)
-        self.view.mirror = settings.mirror
-        self.view.show_hud = settings.show_hud
-        self.view.exercise_label = _exercise_title(settings.exercise)
-        self.mirror_action.setChecked(settings.mirror)
-        self.hud_action.setChecked(settings.show_hud)
-        self.view.update()
-        if self.worker is not None:
-            self.worker.set_style(settings.style)
-            self.worker.set_processing(settings)
 
     # -- drag and drop, closing ------------------------------------------------------------
 
@@ -575,8 +443,8 @@ class MainWindow(QMainWindow):
             self.open_source_text(url.toLocalFile() if url.isLocalFile() else url.toString())
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.stop_worker()
-        warning = self._loaded_settings.save(self.settings)
+        self.session.stop()
+        warning = self.session.save()
         if warning:
             print(f"posecam: {warning}", file=sys.stderr)
         if self._qsettings is not None:

@@ -1,7 +1,8 @@
 """The settings dock: bone colours and sizes, presets, smoothing and detection controls.
 
-The panel holds one `Settings` value. Every control change makes a new value and emits it
-(`settings_changed`); the window passes it on to the worker, which uses it from the next frame.
+The panel holds no settings of its own: every control change makes a new value from the
+session's (ui/session.py) and hands it to the session, and the controls show whatever the
+session says the settings now are, whoever changed them (a menu, a shortcut, the panel).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -35,6 +36,8 @@ from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import SMOOTHING_CHOICES
 from desktop_app.settings import Settings
 from desktop_app.ui.angle_plot import AnglePlot
+from desktop_app.ui.session import Session
+from desktop_app.ui.worker import LiveFrame
 
 # Capture sizes offered for cameras, (width, height) in pixels; (0, 0) lets the camera choose.
 _CAMERA_SIZES = [(0, 0), (640, 480), (1280, 720), (1920, 1080)]
@@ -77,13 +80,9 @@ class _WheelNeedsFocus(QObject):
 
 
 class SettingsPanel(QWidget):
-    settings_changed = Signal(object)
-    #: The user asked to count repetitions from zero again.
-    reset_reps_requested = Signal()
-
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._settings = settings
+        self.session = session
         self._updating = False
         self._checks: dict[str, QCheckBox] = {}
         self._choices: dict[str, QComboBox] = {}
@@ -159,7 +158,7 @@ class SettingsPanel(QWidget):
         self.angle_plot = AnglePlot()
         form.addRow(self.angle_plot)
         self.reset_reps = QPushButton("Reset count")
-        self.reset_reps.clicked.connect(self.reset_reps_requested.emit)
+        self.reset_reps.clicked.connect(session.reset_reps)
         form.addRow(self.reset_reps)
         layout.addWidget(exercise)
 
@@ -206,7 +205,16 @@ class SettingsPanel(QWidget):
             # (People went from 2 to 1 that way): a value takes the wheel once clicked.
             widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             widget.installEventFilter(self._wheel_guard)
-        self._show(settings)
+        self._show(session.settings)
+        session.settings_changed.connect(self._show)
+        session.frame_ready.connect(self._plot_angle)
+        session.reps_reset.connect(self.angle_plot.clear)
+
+    def _plot_angle(self, frame: LiveFrame) -> None:
+        if frame.reps:
+            # The plot follows the lowest-numbered person (the only one, usually).
+            _, _, angle = frame.reps[min(frame.reps)]
+            self.angle_plot.add(frame.result.time_ms / 1000.0, angle)
 
     def _check(self, text: str, field: str) -> QCheckBox:
         """A checkbox that shows and sets the boolean setting `field`."""
@@ -226,23 +234,21 @@ class SettingsPanel(QWidget):
 
     @property
     def settings(self) -> Settings:
-        return self._settings
+        return self.session.settings
 
     def set_settings(self, settings: Settings) -> None:
-        """Show `settings` in the controls and emit them."""
-        self._settings = settings
-        self._show(settings)
-        self.settings_changed.emit(settings)
+        """Use `settings` (the controls follow when the session says they changed)."""
+        self.session.update_settings(settings)
 
     def set_bone_color(self, part: BodyPart, color: RGB) -> None:
-        self._set_style(bone_colors={**self._settings.style.bone_colors, part: color})
+        self._set_style(bone_colors={**self.session.settings.style.bone_colors, part: color})
 
     def set_joint_color(self, color: RGB) -> None:
         self._set_style(joint_color=color)
 
     def reset_to_defaults(self) -> None:
         """The default look and smoothing; where files go and what was last opened stay."""
-        s = self._settings
+        s = self.session.settings
         self.set_settings(
             replace(Settings(), last_source=s.last_source, output_folder=s.output_folder)
         )
@@ -250,7 +256,7 @@ class SettingsPanel(QWidget):
     def _preset_chosen(self, index: int) -> None:
         name = self.preset.itemText(index)
         if name in STYLE_PRESETS:
-            self.set_settings(replace(self._settings, style=STYLE_PRESETS[name]))
+            self.set_settings(replace(self.session.settings, style=STYLE_PRESETS[name]))
 
     def _camera_size_chosen(self, index: int) -> None:
         width, height = self.camera_size.itemData(index)
@@ -258,13 +264,15 @@ class SettingsPanel(QWidget):
 
     def _pick_bone_color(self, part: BodyPart) -> None:
         chosen = QColorDialog.getColor(
-            QColor(*self._settings.style.bone_colors[part]), self, f"{part.label} colour"
+            QColor(*self.session.settings.style.bone_colors[part]), self, f"{part.label} colour"
         )
         if chosen.isValid():
             self.set_bone_color(part, (chosen.red(), chosen.green(), chosen.blue()))
 
     def _pick_joint_color(self) -> None:
-        chosen = QColorDialog.getColor(QColor(*self._settings.style.joint_color), self, "Joints")
+        chosen = QColorDialog.getColor(
+            QColor(*self.session.settings.style.joint_color), self, "Joints"
+        )
         if chosen.isValid():
             self.set_joint_color((chosen.red(), chosen.green(), chosen.blue()))
 
@@ -273,12 +281,14 @@ class SettingsPanel(QWidget):
             return
         if "bone_colors" in changes:
             changes["bone_colors"] = MappingProxyType(dict(changes["bone_colors"]))
-        self.set_settings(replace(self._settings, style=replace(self._settings.style, **changes)))
+        self.set_settings(
+            replace(self.session.settings, style=replace(self.session.settings.style, **changes))
+        )
 
     def _set(self, **changes) -> None:
         if self._updating:
             return
-        self.set_settings(replace(self._settings, **changes))
+        self.set_settings(replace(self.session.settings, **changes))
 
     def _show(self, settings: Settings) -> None:
         self._updating = True

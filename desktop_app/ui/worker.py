@@ -14,7 +14,7 @@ import gc
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from PySide6.QtCore import QThread, Signal
@@ -22,7 +22,6 @@ from PySide6.QtGui import QImage
 
 from desktop_app.core.model import PoseModel, load_default_model
 from desktop_app.core.pipeline import PipelineSettings
-from desktop_app.core.render import Style
 from desktop_app.errors import PoseCamError
 from desktop_app.live import LiveControl, LiveLoop, LiveResult
 from desktop_app.media.live_feed import FeedInfo
@@ -81,16 +80,10 @@ class PoseWorker(QThread):
         self._control = LiveControl()
         self._mailbox_lock = threading.Lock()
         self._mailbox: LiveFrame | None = None
-        self._paused = False
         self._recording_path: Path | None = None
         self.info: FeedInfo | None = None
 
     # -- called from the GUI thread --------------------------------------------------------
-
-    def set_style(self, style: Style) -> None:
-        """Draw from the next frame on in `style`."""
-        self._settings = replace(self._settings, style=style)
-        self._control.configure(self._settings)
 
     def set_processing(self, settings: Settings) -> None:
         """Use these smoothing, model, exercise and drawing settings from the next frame on."""
@@ -102,7 +95,6 @@ class PoseWorker(QThread):
         self._control.reset_reps()
 
     def set_paused(self, paused: bool) -> None:
-        self._paused = paused
         self._control.set_paused(paused)
 
     def start_recording(self, paths: RecordingPaths) -> None:
@@ -110,10 +102,6 @@ class PoseWorker(QThread):
 
     def stop_recording(self) -> None:
         self._control.stop_recording()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
 
     @property
     def recording_path(self) -> Path | None:
@@ -149,7 +137,6 @@ class PoseWorker(QThread):
             listener=self,
             control=self._control,
             loop_video=self._loop_video,
-            paused=self._paused,
         )
         # Everything long-lived is loaded now (Qt, MediaPipe, NumPy, SciPy: hundreds of
         # thousands of objects). A full garbage collection walks them all and holds the GIL

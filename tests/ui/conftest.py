@@ -50,6 +50,18 @@ def no_threads_left_running() -> Iterator[None]:
     assert not leaked_threads, f"threads still running: {leaked_threads}"
 
 
+@pytest.fixture
+def window(qtbot, tmp_path: Path, model):
+    """The main window, shown offscreen, with its settings file in the test's folder."""
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow(settings_file=tmp_path / "settings.json", model=model)
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+
+
 def _still_running(thread) -> bool:
     try:
         return thread.isRunning()

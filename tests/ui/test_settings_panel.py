@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.core import limits
-from desktop_app.settings import Settings, settings_from_dict
+from desktop_app.settings import LoadedSettings, Settings, settings_from_dict
+from desktop_app.ui.session import Session
 from desktop_app.ui.settings_panel import SettingsPanel
 
 
 @pytest.fixture
 def panel(qtbot) -> SettingsPanel:
-    widget = SettingsPanel(Settings())
+    widget = SettingsPanel(Session(LoadedSettings(Settings())))
     qtbot.addWidget(widget)
     return widget
 

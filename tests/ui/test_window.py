@@ -11,22 +11,12 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from desktop_app.core.skeleton import BONES_BY_PART, BodyPart
 from desktop_app.media.sources import PacedSource, VideoFileSource
 from desktop_app.settings import Settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.worker import LiveFrame, PoseWorker
-
-
-@pytest.fixture
-def window(qtbot, tmp_path: Path, model) -> MainWindow:
-    window = MainWindow(settings_file=tmp_path / "settings.json", model=model)
-    qtbot.addWidget(window)
-    window.show()
-    yield window
-    window.close()
 
 
 def wait_for_frames(qtbot, window: MainWindow, count: int, timeout_ms: int = 120000) -> LiveFrame:
@@ -134,9 +124,7 @@ def test_a_missing_file_is_reported_in_words(qtbot, window, tmp_path) -> None:
 
 
 def test_snapshot_saves_the_annotated_frame(qtbot, window, short_clip, tmp_path) -> None:
-    from dataclasses import replace
-
-    window.settings = replace(window.settings, output_folder=str(tmp_path / "out"))
+    window.session.change(output_folder=str(tmp_path / "out"))
     window.open_source_text(str(short_clip))
     frame = wait_for_frames(qtbot, window, 2)
     path = window.snapshot()
@@ -162,13 +150,11 @@ def test_settings_are_saved_when_the_window_closes(qtbot, tmp_path, model) -> No
 
 
 def test_recording_from_the_window_gives_a_playable_h264_file(qtbot, window, short_clip, tmp_path):
-    from dataclasses import replace
-
     import av
 
     from tests.ui.test_recording import assert_video_matches_keypoints, keypoint_frames
 
-    window.settings = replace(window.settings, record_keypoints="json")
+    window.session.change(record_keypoints="json")
     window.open_source_text(str(short_clip))
     wait_for_frames(qtbot, window, 1)
     out = tmp_path / "rec.mp4"
@@ -235,7 +221,7 @@ def test_a_recording_with_an_exercise_keeps_its_count(qtbot, window, short_clip,
     `posecam annotate` writes it (it used to be lost)."""
     from dataclasses import replace
 
-    window.settings = replace(window.settings, record_keypoints="json")
+    window.session.change(record_keypoints="json")
     window.open_source_text(str(short_clip))
     wait_for_frames(qtbot, window, 1)
     window.panel.set_settings(replace(window.settings, exercise="pushup"))
