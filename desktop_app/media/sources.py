@@ -7,8 +7,11 @@ and is closed explicitly or used as a context manager.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import os
 import re
+import socket
 import struct
 import sys
 import time
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 import av
 import cv2
@@ -82,7 +86,11 @@ class VideoFileSource(FrameSource):
         check_readable_file(self.path)
         try:
             # Tags are only shown, never needed: a title in a broken encoding must not stop a run.
-            self._container = av.open(str(self.path), mode="r", metadata_errors="replace")
+            # "file:" and an absolute path: FFmpeg reads a name such as "concat:a.mp4",
+            # "subfile:..." or "tcp:/host:1?listen=1" (a folder "tcp:") as a protocol, not a file.
+            self._container = av.open(
+                "file:" + str(self.path.absolute()), mode="r", metadata_errors="replace"
+            )
         except av.error.FFmpegError as exc:
             if _mp4_without_index(self.path):
                 raise InputError(
@@ -642,6 +650,7 @@ class StreamSource(_OpenCvCaptureSource):
     """A network stream (RTSP, HTTP MJPEG, ...) such as an IP camera or a phone camera app."""
 
     def __init__(self, url: str) -> None:
+        check_stream_url(url)
         capture = cv2.VideoCapture(url, cv2.CAP_FFMPEG)
         if not capture.isOpened():
             capture.release()
@@ -715,7 +724,107 @@ class LoopedSource(FrameSource):
                     index += 1
 
 
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+# A scheme of two letters or more: "C://clip.mp4" is a Windows path.
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+://")
+
+#: What a camera or a streaming server speaks. FFmpeg knows many more protocols, and some read
+#: local files or other programs' data (concat, subfile, file, pipe, data, fd), reach other
+#: kinds of server (ftp, gopher, smb) or wrap others (crypto, cache, tee): none is a camera.
+STREAM_PROTOCOLS = ("rtsp", "rtsps", "http", "https", "rtmp", "rtmps", "srt", "udp", "tcp")
+
+_OPENCV_OPTIONS = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+
+
+def check_stream_url(url: str) -> None:
+    """Raise InputError unless `url` is a camera or stream address PoseCam may open.
+
+    Why: the address may come from a file dropped on the window, the "Open a stream" dialog or
+    the settings file's last source, and FFmpeg does more with an address than connect to a
+    camera. With a `listen` option (tcp://0.0.0.0:9000?listen=1, any protocol, any case,
+    percent-encoded or not, even after a "#": FFmpeg reads options from the first "?") or SRT's
+    mode=listener or mode=rendezvous it opens a port and waits for anyone to connect, and other
+    protocols read local files or other servers. So only `STREAM_PROTOCOLS` pass, with no
+    listen option, with a host that is a machine to connect to rather than this computer's
+    "any address" (0.0.0.0, ::, none), and with no spaces (librtmp reads options after one;
+    a line break would add HTTP headers). The options OpenCV passes to FFmpeg from the
+    OPENCV_FFMPEG_CAPTURE_OPTIONS variable may not listen either.
+
+    Receiving UDP (udp://239.0.0.1:5000 from a multicast camera, udp://camera:5000) still has
+    FFmpeg open the address's port for the camera's packets, as RTSP over UDP does for its RTP
+    packets: that is how pictures arrive over UDP, and nothing there accepts a connection.
+    """
+    # Named in messages with any line break shown as \n, so that a message stays one line.
+    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in url)
+    scheme, _, rest = url.partition("://")
+    scheme = scheme.lower()
+    protocols = f"{', '.join(STREAM_PROTOCOLS[:-1])} and {STREAM_PROTOCOLS[-1]}"
+    if not rest:
+        raise InputError(shown, f"is not a stream address; PoseCam opens {protocols} addresses")
+    if scheme not in STREAM_PROTOCOLS:
+        raise InputError(
+            shown,
+            f"{scheme} is not a camera or stream protocol; PoseCam opens {protocols} addresses",
+        )
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise InputError(shown, "a stream address has no spaces or control characters")
+    options = rest.partition("?")[2]
+    for _ in range(3):  # undo percent-encoding, even when done twice over
+        options = unquote(options)
+    if "listen" in options.lower():
+        raise _listening(shown, "a listen option")
+    if scheme == "srt":
+        for option in re.split(r"[&?#;]", options):
+            name, _, value = option.partition("=")
+            if name.strip().lower() == "mode" and value.strip().lower() not in ("", "caller"):
+                raise _listening(shown, f"SRT mode={value.strip()}")
+    host = _host(rest)
+    if not host:
+        raise InputError(shown, "names no camera or server to connect to (no host)")
+    if _is_any_address(host):
+        raise InputError(
+            shown,
+            f"{host} is not a camera's address but any address of this computer, where a "
+            "program waits for others to connect; give the camera's or server's address",
+        )
+    opencv_options = os.environ.get(_OPENCV_OPTIONS, "").lower()
+    if "listen" in opencv_options or "rendezvous" in opencv_options:
+        raise InputError(
+            shown,
+            f"the FFmpeg options in {_OPENCV_OPTIONS} ask to wait for connections; PoseCam "
+            "never listens, so remove that option",
+        )
+
+
+def _listening(url: str, what: str) -> InputError:
+    return InputError(
+        url,
+        f"asks to wait for connections ({what}); PoseCam connects to a camera or server and "
+        "never listens for one",
+    )
+
+
+def _host(rest: str) -> str:
+    """The host of an address after its "scheme://", split as FFmpeg splits it."""
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    authority = authority.rpartition("@")[2]
+    if authority.startswith("["):
+        return authority[1:].partition("]")[0]
+    return authority.partition(":")[0]
+
+
+def _is_any_address(host: str) -> bool:
+    """True for an address that means every interface of this computer: what a server binds
+    to, and no camera's address. Reads the short forms FFmpeg's resolver accepts ("0")."""
+    try:
+        return not any(socket.inet_aton(host))
+    except OSError:
+        pass
+    try:
+        address = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_unspecified or bool(mapped and mapped.is_unspecified)
 
 
 def open_source(spec: str | Path) -> FrameSource:
@@ -737,6 +846,7 @@ def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
 
 
 __all__ = [
+    "STREAM_PROTOCOLS",
     "CameraSource",
     "Damage",
     "FrameSource",
@@ -746,5 +856,6 @@ __all__ = [
     "StreamSource",
     "VideoFileSource",
     "camera_backend",
+    "check_stream_url",
     "open_source",
 ]
