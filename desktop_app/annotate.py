@@ -217,6 +217,8 @@ def annotate(
             model.sha256,
             options.smoothing,
             options.smoothing_strength,
+            rotated_deg=source.rotation,
+            mirrored=source.mirrored,
         )
         with PosePipeline(model, options.pipeline_settings(), mode) as pipeline:
             return _run(options, source, pipeline, output, header, progress)

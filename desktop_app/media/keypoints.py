@@ -11,10 +11,12 @@ seen, when `raw_x, raw_y` are empty), then the person's joint angles in degrees
 ... angle3d_trunk_lean from the world landmarks; empty where the joints are not seen. The
 angles repeat on each of the person's landmark rows, so any row can be read on its own.
 
-JSON: {"source", "width", "height", "fps", "model", "smoothing", "frames": [{"frame",
-"time_ms", "persons": [{"id", "seen", "landmarks": [{"name", "x", "y", "z", "visibility", "raw_x",
-"raw_y"}, ...], "angles": {name: degrees}, "angles_3d": {name: degrees}}]}]}, and at the end
-whatever `set_summary()` added (for example "exercise" and "reps").
+JSON: {"source", "width", "height", "rotated_deg", "mirrored", "fps", "model", "smoothing",
+"frames": [{"frame", "time_ms", "persons": [{"id", "seen", "landmarks": [{"name", "x", "y", "z",
+"visibility", "raw_x", "raw_y"}, ...], "angles": {name: degrees}, "angles_3d": {name:
+degrees}}]}]}, and at the end whatever `set_summary()` added (for example "exercise" and
+"reps"). "rotated_deg" and "mirrored" say how the pictures were turned upright (see
+`keypoints_header`).
 """
 
 from __future__ import annotations
@@ -256,12 +258,24 @@ def keypoints_header(
     model_sha256: str,
     smoothing: str,
     smoothing_strength: float,
+    *,
+    rotated_deg: int | None,
+    mirrored: bool | None,
 ) -> dict[str, Any]:
-    """What a JSON keypoints file says about where its numbers came from."""
+    """What a JSON keypoints file says about where its numbers came from.
+
+    `rotated_deg` and `mirrored` say how the source's stored pictures were turned to come out
+    upright, as a phone video asks (FrameSource.rotation and .mirrored): mirrored left to right
+    or not, then rotated counterclockwise by 0, 90, 180 or 270 degrees. Width, height and every
+    pixel coordinate are in that upright picture, so a reader going back to the stored
+    pictures knows to undo the turn. None (null in the file) when not known.
+    """
     return {
         "source": source,
         "width": size[0] if size else None,
         "height": size[1] if size else None,
+        "rotated_deg": rotated_deg,
+        "mirrored": mirrored,
         "fps": fps,
         "model": model_name,
         "model_sha256": model_sha256,
