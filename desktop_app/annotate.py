@@ -55,6 +55,8 @@ class AnnotateOptions:
     exercise: str | Exercise | None = None
     #: Write each person's joint angles beside the joints.
     show_angles: bool = False
+    #: With an exercise: draw the count large on the picture.
+    show_count: bool = True
 
     def pipeline_settings(self) -> PipelineSettings:
         exercise = EXERCISES[self.exercise] if isinstance(self.exercise, str) else self.exercise
@@ -65,6 +67,7 @@ class AnnotateOptions:
             smoothing_strength=self.smoothing_strength,
             exercise=exercise,
             show_angles=self.show_angles,
+            show_count=self.show_count,
         )
 
 

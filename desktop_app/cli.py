@@ -185,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write each person's joint angles (degrees) beside the joints, as the window does",
     )
+    annotate.add_argument(
+        "--no-count",
+        action="store_true",
+        help="with --exercise: leave the large repetition count off the picture (the count "
+        "still goes into the keypoints)",
+    )
 
     sample = commands.add_parser(
         "sample-clip",
@@ -308,6 +314,7 @@ def _annotate(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
         exercise=_exercise(args),
         show_angles=args.show_angles,
+        show_count=not args.no_count,
     )
     bar: TerminalProgress | None = None
 

@@ -76,6 +76,8 @@ class Settings:
     exercise: str = ""
     #: Write joint angles next to the joints.
     show_angles: bool = False
+    #: With an exercise: the count large on the picture and in recordings.
+    show_count: bool = True
 
     def pipeline(self) -> PipelineSettings:
         """The part of these settings that the pose pipeline follows."""
@@ -89,6 +91,8 @@ class Settings:
             smoothing_strength=self.smoothing_strength,
             exercise=EXERCISES.get(self.exercise),
             show_angles=self.show_angles,
+            show_count=self.show_count,
+            mirror=self.mirror,
             style=self.style,
         )
 
@@ -115,8 +119,10 @@ _STYLE_SIZE_RANGES = {
 }
 
 _SETTINGS_KEYS = frozenset(f.name for f in fields(Settings))
+#: The style's switches (true or false).
+_STYLE_SWITCHES = ("show_ids", "grow_with_person")
 _STYLE_KEYS = frozenset(
-    ("bone_colors", "joint_color", "visibility_threshold", "show_ids", *_STYLE_SIZE_RANGES)
+    ("bone_colors", "joint_color", "visibility_threshold", *_STYLE_SWITCHES, *_STYLE_SIZE_RANGES)
 )
 _PART_NAMES = frozenset(part.value for part in BodyPart)
 
@@ -179,7 +185,7 @@ def style_to_dict(style: Style) -> dict[str, Any]:
         "bone_thickness_px": style.bone_thickness_px,
         "joint_radius_px": style.joint_radius_px,
         "visibility_threshold": style.visibility_threshold,
-        "show_ids": style.show_ids,
+        **{key: getattr(style, key) for key in _STYLE_SWITCHES},
     }
 
 
@@ -225,11 +231,13 @@ def style_from_dict(data: Mapping[str, Any], problems: list[str]) -> Style:
             problems.append(
                 f"visibility_threshold: {_describe(value)} is not {limits.VISIBILITY.describe()}"
             )
-    if "show_ids" in data:
-        if isinstance(data["show_ids"], bool):
-            changes["show_ids"] = data["show_ids"]
+    for key in _STYLE_SWITCHES:
+        if key not in data:
+            continue
+        if isinstance(data[key], bool):
+            changes[key] = data[key]
         else:
-            problems.append(f"show_ids: {_describe(data['show_ids'])} is not true or false")
+            problems.append(f"{key}: {_describe(data[key])} is not true or false")
     return replace(DEFAULT_STYLE, **changes)
 
 

@@ -18,7 +18,14 @@ from desktop_app.core.closeable import Closeable
 from desktop_app.core.frame import Frame
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
-from desktop_app.core.render import DEFAULT_STYLE, Style, draw_angles, draw_people
+from desktop_app.core.render import (
+    DEFAULT_STYLE,
+    CountLine,
+    Style,
+    draw_count_panel,
+    draw_labels,
+    draw_people,
+)
 from desktop_app.core.reps import Exercise, RepTracker
 from desktop_app.core.second_look import SecondLook
 from desktop_app.core.smoothing import (
@@ -46,6 +53,12 @@ class PipelineSettings:
     exercise: Exercise | None = None
     #: Write each person's joint angles (degrees) beside the joints.
     show_angles: bool = False
+    #: With an exercise: the count, stage and last cue large on the picture (and so in
+    #: recordings and `annotate`'s output), readable from across the room.
+    show_count: bool = True
+    #: Also make the picture as a mirror shows it (`FrameResult.shown`), with its text
+    #: readable; `annotated` stays as the camera sees it, for recordings.
+    mirror: bool = False
     style: Style = DEFAULT_STYLE
     #: Look again, in enlarged parts of the picture, for people the model missed while fewer
     #: than `num_poses` were found (core.second_look). Off in IMAGE mode, which has no time.
@@ -77,6 +90,14 @@ class FrameResult:
     inference_ms: float
     #: With an exercise chosen: each person's repetitions so far, by person id.
     reps: Mapping[int, RepState] | None = None
+    #: With `PipelineSettings.mirror`: `annotated` flipped left to right, its text drawn
+    #: after the flip so that it reads (a flipped picture of text does not).
+    shown: np.ndarray | None = None
+
+    @property
+    def on_screen(self) -> np.ndarray:
+        """The picture as the window shows it: `shown` when mirrored, else `annotated`."""
+        return self.annotated if self.shown is None else self.shown
 
     @property
     def people_seen(self) -> int:
@@ -212,7 +233,7 @@ class PosePipeline(Closeable):
                 }
             )
         canvas = frame.rgb if draw_in_place else frame.rgb.copy()
-        self._draw(canvas, people)
+        shown = self._draw(canvas, people, reps)
         return FrameResult(
             index=frame.index,
             time_ms=frame.time_ms,
@@ -220,15 +241,35 @@ class PosePipeline(Closeable):
             people=tuple(people),
             inference_ms=inference_ms,
             reps=reps,
+            shown=shown,
         )
 
-    def _draw(self, canvas: np.ndarray, people: list[TrackedPerson]) -> None:
-        style = self.settings.style
-        draw_people(canvas, people, style)
-        if self.settings.show_angles:
-            for person in people:
-                if not person.coasting:
-                    draw_angles(canvas, person.landmarks_px, person.angles, style)
+    def _draw(
+        self,
+        canvas: np.ndarray,
+        people: list[TrackedPerson],
+        reps: Mapping[int, RepState] | None,
+    ) -> np.ndarray | None:
+        """Draw on `canvas` in place; with `mirror`, also return the mirrored picture."""
+        s = self.settings
+        draw_people(canvas, people, s.style, ids=False)
+        # Text last, on each picture after any flip, so that it always reads.
+        shown = np.ascontiguousarray(canvas[:, ::-1]) if s.mirror else None
+        count_lines = []
+        if reps and s.show_count and s.exercise is not None:
+            several = len(reps) > 1
+            count_lines = [
+                CountLine(str(pid) if several else "", state.repetitions, state.stage)
+                for pid, state in reps.items()
+            ]
+        for picture, mirrored in ((canvas, False), (shown, True)):
+            if picture is None:
+                continue
+            draw_labels(picture, people, s.style, angles=s.show_angles, mirrored=mirrored)
+            if count_lines and s.exercise is not None:
+                title = s.exercise.title or s.exercise.name
+                draw_count_panel(picture, title, count_lines)
+        return shown
 
     def _close_estimators(self) -> None:
         if self._estimator is not None:

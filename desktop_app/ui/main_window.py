@@ -13,7 +13,6 @@ import re
 import sys
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.model import PoseModel
-from desktop_app.core.reps import EXERCISES
 from desktop_app.errors import PoseCamError
 from desktop_app.folders import APP_NAME
 from desktop_app.media.images import write_image
@@ -42,13 +40,6 @@ from desktop_app.ui.session import Playback, Session
 from desktop_app.ui.settings_panel import SettingsPanel
 from desktop_app.ui.video_view import VideoView
 from desktop_app.ui.worker import LiveFrame, PoseWorker
-
-
-def _exercise_title(key: str) -> str:
-    """What the HUD calls the exercise ("Squats"), "" for none."""
-    exercise = EXERCISES.get(key)
-    return (exercise.title or exercise.name) if exercise else ""
-
 
 VIDEO_FILTER = "Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.jpg *.jpeg *.png *.bmp *.webp);;All files (*)"  # noqa: E501
 
@@ -336,9 +327,7 @@ class MainWindow(QMainWindow):
     # -- what the session says -----------------------------------------------------------
 
     def _show_settings(self, settings: Settings) -> None:
-        self.view.mirror = settings.mirror
         self.view.show_hud = settings.show_hud
-        self.view.exercise_label = _exercise_title(settings.exercise)
         for action, on in ((self.mirror_action, settings.mirror),
                            (self.hud_action, settings.show_hud)):  # fmt: skip
             action.blockSignals(True)
@@ -392,9 +381,7 @@ class MainWindow(QMainWindow):
         if frame is None:
             self._say("Nothing to save yet", 5000)
             return None
-        rgb = frame.result.annotated
-        if self.view.mirror:
-            rgb = np.ascontiguousarray(rgb[:, ::-1])
+        rgb = frame.result.on_screen
         try:
             path = self.session.new_output_path(".png")
             write_image(path, rgb)

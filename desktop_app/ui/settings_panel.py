@@ -120,6 +120,13 @@ class SettingsPanel(QWidget):
         self.show_ids = QCheckBox("Show each person's id (when several are in view)")
         self.show_ids.toggled.connect(lambda on: self._set_style(show_ids=bool(on)))
         form.addRow(self.show_ids)
+        self.grow_with_person = QCheckBox("Thicker for people who fill more of the picture")
+        self.grow_with_person.setToolTip(
+            "Bones and joints grow with the person, so they stay readable on a large picture "
+            "shown small"
+        )
+        self.grow_with_person.toggled.connect(lambda on: self._set_style(grow_with_person=bool(on)))
+        form.addRow(self.grow_with_person)
         self.reset_button = QPushButton("Reset to defaults")
         self.reset_button.clicked.connect(self.reset_to_defaults)
         form.addRow(self.reset_button)
@@ -153,6 +160,10 @@ class SettingsPanel(QWidget):
         form = QFormLayout(exercise)
         self.exercise = self._choice(_EXERCISE_LABELS, "exercise")
         form.addRow("Count", self.exercise)
+        self.show_count = self._check(
+            "Show the count large on the picture (and in recordings)", "show_count"
+        )
+        form.addRow(self.show_count)
         self.show_angles = self._check("Show joint angles", "show_angles")
         form.addRow(self.show_angles)
         self.angle_plot = AnglePlot()
@@ -303,6 +314,7 @@ class SettingsPanel(QWidget):
             self.radius.setValue(style.joint_radius_px)
             self.visibility.setValue(style.visibility_threshold)
             self.show_ids.setChecked(style.show_ids)
+            self.grow_with_person.setChecked(style.grow_with_person)
             names = list(STYLE_PRESETS)
             matching = [i for i, n in enumerate(names) if STYLE_PRESETS[n] == style]
             self.preset.setCurrentIndex(matching[0] + 1 if matching else 0)

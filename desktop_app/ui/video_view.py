@@ -7,7 +7,7 @@ import math
 import time
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QTransform
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from desktop_app.core.metrics import RateMeter
@@ -29,10 +29,7 @@ class VideoView(QWidget):
         self._frame: LiveFrame | None = None
         self._painted_frame: LiveFrame | None = None
         self._message = ""
-        self.mirror = False
         self.show_hud = True
-        #: What the HUD calls the repetitions counted ("Squats"); "" when none are counted.
-        self.exercise_label = ""
         self.display_fps = RateMeter()
 
     @property
@@ -78,15 +75,8 @@ class VideoView(QWidget):
             return
         target = self.image_rect()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        if self.mirror:
-            painter.save()
-            painter.setTransform(
-                QTransform().translate(target.center().x() * 2, 0).scale(-1, 1), combine=True
-            )
-            painter.drawImage(target, frame.image)
-            painter.restore()
-        else:
-            painter.drawImage(target, frame.image)
+        # A mirrored picture comes mirrored from the pipeline, with its text readable.
+        painter.drawImage(target, frame.image)
         now = time.monotonic()
         if frame is not self._painted_frame:
             self._painted_frame = frame
@@ -103,12 +93,9 @@ class VideoView(QWidget):
             f"{self.display_fps.rate(now):.1f} FPS{inference}   "
             f"{people} {'person' if people == 1 else 'people'}"
         )
+        # The repetition count is drawn large into the picture itself (core.render), so it is
+        # in recordings too and has a switch of its own; the HUD is for the frame rate.
         lines = [text]
-        if frame.reps is not None and self.exercise_label:
-            for pid, (count, stage, angle) in frame.reps.items():
-                shown = "" if math.isnan(angle) else f", {angle:.0f}°"
-                who = f"person {pid}: " if len(frame.reps) > 1 else ""
-                lines.append(f"{self.exercise_label}: {who}{count}  ({stage}{shown})")
         metrics = painter.fontMetrics()
         top = 8
         for line in lines:

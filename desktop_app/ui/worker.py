@@ -38,13 +38,13 @@ class LiveFrame(LiveResult):
     """One processed frame, as handed to the GUI: the live loop's result and a QImage of it.
     Never changed after it is made."""
 
-    #: A QImage over `result.annotated` (which it shares memory with).
+    #: A QImage over `result.on_screen` (which it shares memory with).
     image: QImage | None = None
 
     @classmethod
     def of(cls, live: LiveResult) -> LiveFrame:
         # The image is made here, on the worker thread; the GUI thread only paints it.
-        image = rgb_to_qimage(live.result.annotated)
+        image = rgb_to_qimage(live.result.on_screen)
         return cls(**{f.name: getattr(live, f.name) for f in fields(LiveResult)}, image=image)
 
 

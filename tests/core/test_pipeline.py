@@ -45,3 +45,46 @@ def test_a_loop_restarts_tracking_and_the_lost_are_not_counted(model, grace_hopp
         assert p.id == 0 and not p.coasting
         assert np.allclose(p.landmarks_px[:, :2], p.raw_landmarks_px[:, :2])
         assert not np.allclose(p.landmarks_px[:, :2], before[:, :2], atol=20)
+
+
+def test_a_mirrored_view_is_the_picture_flipped_with_its_count_still_in_the_corner(
+    model, grace_hopper
+) -> None:
+    """`shown` is `annotated` flipped, except for the text, which is drawn after the flip: the
+    count panel sits in the top right corner of both, and reads in both."""
+    from desktop_app.core.reps import EXERCISES
+
+    settings = PipelineSettings(mirror=True, exercise=EXERCISES["squat"])
+    with PosePipeline(model, settings) as pipeline:
+        result = pipeline.process(Frame(rgb=grace_hopper.copy(), time_ms=0.0, index=0))
+    assert result.people_seen == 1 and result.reps is not None
+    assert result.shown is not None and result.on_screen is result.shown
+    flipped_back = result.shown[:, ::-1]
+    differs = (flipped_back != result.annotated).any(axis=-1)
+    height, width = differs.shape
+    # Where they differ: the panel's corner in each (top right of annotated, and top left of
+    # the flipped-back view, where the view's top right corner lands).
+    rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+    assert rows[-1] < height // 2
+    assert not differs[:, width // 3 : 2 * width // 3].any()
+    assert cols[0] < width // 3 and cols[-1] > 2 * width // 3
+    with PosePipeline(model, PipelineSettings(mirror=True)) as pipeline:
+        plain = pipeline.process(Frame(rgb=grace_hopper.copy(), time_ms=0.0, index=0))
+    # No text at all (one person, no count, no angles): exactly the flipped picture.
+    assert np.array_equal(plain.shown[:, ::-1], plain.annotated)
+
+
+def test_the_count_is_drawn_only_when_asked(model, grace_hopper) -> None:
+    from desktop_app.core.reps import EXERCISES
+
+    pictures = {}
+    for show_count in (True, False):
+        settings = PipelineSettings(exercise=EXERCISES["squat"], show_count=show_count)
+        with PosePipeline(model, settings) as pipeline:
+            frame = Frame(rgb=grace_hopper.copy(), time_ms=0.0, index=0)
+            pictures[show_count] = pipeline.process(frame).annotated
+    with PosePipeline(model, PipelineSettings()) as pipeline:
+        bare = pipeline.process(Frame(rgb=grace_hopper.copy(), time_ms=0.0, index=0)).annotated
+    assert np.array_equal(pictures[False], bare)
+    changed = (pictures[True] != bare).any(axis=-1)
+    assert changed.any() and not changed[changed.shape[0] // 2 :].any()

@@ -16,11 +16,11 @@ def test_a_change_from_the_menu_shows_in_the_panel_and_the_reverse(window) -> No
     window.mirror_action.trigger()  # as the M key does
     assert window.session.settings.mirror
     assert window.panel.mirror.isChecked()
-    assert window.view.mirror
+    assert window.session.settings.pipeline().mirror
     window.panel.mirror.click()
     assert not window.session.settings.mirror
     assert not window.mirror_action.isChecked()
-    assert not window.view.mirror
+    assert not window.session.settings.pipeline().mirror
     window.panel.hud.click()
     assert window.hud_action.isChecked() == window.session.settings.show_hud
 
