@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from desktop_app.core.closeable import Closeable
+from desktop_app.core.form import Coaching, FormCoach
 from desktop_app.core.frame import Frame
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
@@ -90,6 +91,8 @@ class FrameResult:
     inference_ms: float
     #: With an exercise chosen: each person's repetitions so far, by person id.
     reps: Mapping[int, RepState] | None = None
+    #: With an exercise chosen: the camera check and form cues (core.form).
+    coaching: Coaching | None = None
     #: With `PipelineSettings.mirror`: `annotated` flipped left to right, its text drawn
     #: after the flip so that it reads (a flipped picture of text does not).
     shown: np.ndarray | None = None
@@ -103,6 +106,19 @@ class FrameResult:
     def people_seen(self) -> int:
         """How many people the model found in this frame (the fading ones not counted)."""
         return sum(not p.coasting for p in self.people)
+
+
+def _cue_line(coaching: Coaching | None) -> str:
+    """The one line of advice under the count: what the camera must change first (nothing
+    else can be judged until it does), else the latest form cue ("#1: Knees out" when several
+    people are coached)."""
+    if coaching is None:
+        return ""
+    if coaching.camera:
+        return coaching.camera
+    if len(coaching.cues) == 1:
+        return next(iter(coaching.cues.values()))
+    return "  ".join(f"#{pid}: {text}" for pid, text in sorted(coaching.cues.items()))
 
 
 class SceneCuts:
@@ -157,6 +173,8 @@ class PosePipeline(Closeable):
         self._smoother: Smoother = self._new_smoother()
         #: The repetitions counted so far, with an exercise chosen.
         self.reps: RepTracker | None = self._new_reps()
+        #: Form cues and the camera check, with an exercise chosen.
+        self.coach: FormCoach | None = self._new_coach()
 
     # -- settings ------------------------------------------------------------------------
 
@@ -177,10 +195,12 @@ class PosePipeline(Closeable):
             self._smoother = self._new_smoother()
         if old.exercise != settings.exercise:
             self.reps = self._new_reps()
+            self.coach = self._new_coach()
 
     def reset_reps(self) -> None:
         """Count repetitions from zero."""
         self.reps = self._new_reps()
+        self.coach = self._new_coach()
 
     def rep_summary(self) -> dict[str, object] | None:
         """What the keypoint files' summary says of the repetitions, or None without an
@@ -201,6 +221,10 @@ class PosePipeline(Closeable):
     def _new_smoother(self) -> Smoother:
         s = self.settings
         return make_smoother(s.smoothing, s.smoothing_strength, max_people=s.num_poses)
+
+    def _new_coach(self) -> FormCoach | None:
+        exercise = self.settings.exercise
+        return FormCoach(exercise) if exercise is not None else None
 
     def _new_reps(self) -> RepTracker | None:
         exercise = self.settings.exercise
@@ -232,8 +256,12 @@ class PosePipeline(Closeable):
                     for pid, c in sorted(self.reps.counters.items())
                 }
             )
+        coaching = None
+        if self.coach is not None:
+            height, width = frame.rgb.shape[:2]
+            coaching = self.coach.update(people, frame.time_ms, (width, height))
         canvas = frame.rgb if draw_in_place else frame.rgb.copy()
-        shown = self._draw(canvas, people, reps)
+        shown = self._draw(canvas, people, reps, coaching)
         return FrameResult(
             index=frame.index,
             time_ms=frame.time_ms,
@@ -242,6 +270,7 @@ class PosePipeline(Closeable):
             inference_ms=inference_ms,
             reps=reps,
             shown=shown,
+            coaching=coaching,
         )
 
     def _draw(
@@ -249,6 +278,7 @@ class PosePipeline(Closeable):
         canvas: np.ndarray,
         people: list[TrackedPerson],
         reps: Mapping[int, RepState] | None,
+        coaching: Coaching | None,
     ) -> np.ndarray | None:
         """Draw on `canvas` in place; with `mirror`, also return the mirrored picture."""
         s = self.settings
@@ -268,7 +298,7 @@ class PosePipeline(Closeable):
             draw_labels(picture, people, s.style, angles=s.show_angles, mirrored=mirrored)
             if count_lines and s.exercise is not None:
                 title = s.exercise.title or s.exercise.name
-                draw_count_panel(picture, title, count_lines)
+                draw_count_panel(picture, title, count_lines, _cue_line(coaching))
         return shown
 
     def _close_estimators(self) -> None:
