@@ -78,6 +78,8 @@ class Settings:
     show_angles: bool = False
     #: With an exercise: the count large on the picture and in recordings.
     show_count: bool = True
+    #: With an exercise: a short tone with each form cue.
+    cue_sound: bool = False
 
     def pipeline(self) -> PipelineSettings:
         """The part of these settings that the pose pipeline follows."""

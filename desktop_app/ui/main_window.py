@@ -36,6 +36,7 @@ from desktop_app.folders import APP_NAME
 from desktop_app.media.images import write_image
 from desktop_app.media.recorder import RecordingStatus
 from desktop_app.settings import Settings, load_settings
+from desktop_app.ui.cue_sound import CueSound
 from desktop_app.ui.session import Playback, Session
 from desktop_app.ui.settings_panel import SettingsPanel
 from desktop_app.ui.video_view import VideoView
@@ -136,6 +137,8 @@ class MainWindow(QMainWindow):
         session.settings_changed.connect(self._show_settings)
         session.playback_changed.connect(self._show_playback)
         session.frame_ready.connect(self._show_frame)
+        session.frame_ready.connect(self._sound_cues)
+        self._cue_sound: CueSound | None = None
         session.problem.connect(self.show_problem)
         session.source_ended.connect(
             lambda: self._say(f"{session.playback.source}: end of the video", 10000)
@@ -352,6 +355,16 @@ class MainWindow(QMainWindow):
         if frame.dropped_frames:
             self.rate_label.setText(self._rate_text() + f", {frame.dropped_frames} skipped")
 
+    def _sound_cues(self, frame: LiveFrame) -> None:
+        coaching = frame.result.coaching
+        if coaching is None or not coaching.new or not self.settings.cue_sound:
+            return
+        if self._cue_sound is None:
+            self._cue_sound = CueSound(self)
+            if self._cue_sound.problem:
+                self._say(self._cue_sound.problem, 10000)
+        self._cue_sound.play()
+
     def _rate_text(self) -> str:
         info = self.session.playback.info
         if info is None or info.is_still:
@@ -431,6 +444,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.session.stop()
+        if self._cue_sound is not None:
+            self._cue_sound.close()
         warning = self.session.save()
         if warning:
             print(f"posecam: {warning}", file=sys.stderr)

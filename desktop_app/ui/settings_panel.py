@@ -164,6 +164,8 @@ class SettingsPanel(QWidget):
             "Show the count large on the picture (and in recordings)", "show_count"
         )
         form.addRow(self.show_count)
+        self.cue_sound = self._check("Play a tone with each form cue", "cue_sound")
+        form.addRow(self.cue_sound)
         self.show_angles = self._check("Show joint angles", "show_angles")
         form.addRow(self.show_angles)
         self.angle_plot = AnglePlot()
