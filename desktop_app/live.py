@@ -195,9 +195,8 @@ class LiveLoop:
             self.model.sha256,
             s.smoothing,
             s.smoothing_strength,
-            # Not known here: the feed's FeedInfo does not carry the source's turn.
-            rotated_deg=None,
-            mirrored=None,
+            rotated_deg=info.rotation if info else None,
+            mirrored=info.mirrored if info else None,
         )
         try:
             self.recorder = Recorder(paths, (info.fps if info else None) or 30.0, header)

@@ -90,3 +90,22 @@ def test_stop_ends_a_looping_source_after_the_frame_in_hand(model, short_clip: P
     end = run_loop(model, short_clip, reports, control, loop_video=True)
     assert end.stopped and end.problem is None
     assert len(reports.results) == 3
+
+
+def test_a_live_recording_of_a_phone_video_says_how_it_was_turned(
+    model, astronaut, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from tests.media.test_rotation import _clip
+
+    stored = np.ascontiguousarray(astronaut[::2, ::2][:, 48:208])
+    phone = _clip(tmp_path / "phone.mp4", stored, 90, frames=6)
+    control = LiveControl()
+    paths = RecordingPaths.beside(tmp_path / "rec.mp4", raw_video=False, keypoints_format="json")
+    reports = Reports({1: lambda: control.start_recording(paths)})
+    end = run_loop(model, phone, reports, control, loop_video=False)
+    assert end.ended and not reports.problems
+    assert (reports.opened[0].rotation, reports.opened[0].mirrored) == (90, False)
+    header = json.loads(paths.keypoints.read_text())
+    assert (header["rotated_deg"], header["mirrored"]) == (90, False)

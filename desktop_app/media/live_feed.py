@@ -45,6 +45,10 @@ class FeedInfo:
     fps: float | None
     is_live: bool
     is_still: bool
+    #: How the source's frames were turned upright (phone videos): counterclockwise degrees
+    #: (0, 90, 180, 270) after mirroring or not, as FrameSource says.
+    rotation: int = 0
+    mirrored: bool = False
 
 
 class LiveFeed:
@@ -169,7 +173,13 @@ class LiveFeed:
                 still = isinstance(source, ImageSource)
                 if first_pass:
                     self.info = FeedInfo(
-                        source.name, source.size, source.fps, source.is_live, still
+                        source.name,
+                        source.size,
+                        source.fps,
+                        source.is_live,
+                        still,
+                        source.rotation,
+                        source.mirrored,
                     )
                 frames = self._still_frames(source) if still else iter(source)
                 last = self._play(frames, source.is_live or still, offset_ms, index)
