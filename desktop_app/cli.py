@@ -121,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
             "the same frames and frame rate; an image gives an image of the same size."
         ),
     )
-    annotate.add_argument("input", type=Path, help="video file or image")
+    # Read as text: a Path would fold a stream address's "//" before it could be recognised.
+    annotate.add_argument("input", help="video file or image")
     annotate.add_argument(
         "-o",
         "--output",
@@ -300,10 +301,19 @@ def _window(args: argparse.Namespace) -> int:
 
 def _annotate(args: argparse.Namespace) -> int:
     from desktop_app.annotate import AnnotateOptions, annotate
+    from desktop_app.errors import InputError
+    from desktop_app.media.sources import check_stream_url, file_path, stream_address
     from desktop_app.progress import TerminalProgress
 
+    if stream_address(args.input):
+        check_stream_url(args.input)  # one that would listen is refused as such
+        raise InputError(
+            args.input,
+            "is a stream's address; posecam annotate reads video files and images "
+            "(to watch a stream, open it in the window: posecam --source ADDRESS)",
+        )
     options = AnnotateOptions(
-        input=args.input,
+        input=file_path(args.input),
         output=args.output,
         keypoints=args.keypoints,
         smoothing=args.smoothing,

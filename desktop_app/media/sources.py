@@ -827,14 +827,24 @@ def _is_any_address(host: str) -> bool:
     return address.is_unspecified or bool(mapped and mapped.is_unspecified)
 
 
+def stream_address(text: str) -> bool:
+    """True when `text` is a stream's address (`rtsp://...`), not a file (`file://` is one)."""
+    return bool(_URL.match(text)) and not text.lower().startswith("file://")
+
+
+def file_path(text: str) -> Path:
+    """The file `text` names: a path, or a `file://` address."""
+    return Path(text[len("file://") :] if text.lower().startswith("file://") else text)
+
+
 def open_source(spec: str | Path) -> FrameSource:
     """A source from what a user types: a camera index, a URL, an image or a video file."""
     text = str(spec)
     if text.isdigit():
         return CameraSource(int(text))
-    if _URL.match(text) and not text.lower().startswith("file://"):
+    if stream_address(text):
         return StreamSource(text)
-    path = Path(text[len("file://") :] if text.lower().startswith("file://") else text)
+    path = file_path(text)
     if is_image_path(path):
         return ImageSource(path)
     return VideoFileSource(path)
@@ -857,5 +867,7 @@ __all__ = [
     "VideoFileSource",
     "camera_backend",
     "check_stream_url",
+    "file_path",
     "open_source",
+    "stream_address",
 ]

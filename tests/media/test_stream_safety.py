@@ -207,9 +207,18 @@ def test_annotate_with_a_listening_address_exits_at_once_and_nothing_listens(
     listened, done = _run_watching_port(command, port, cwd=tmp_path)
     assert not listened
     assert done.returncode == 2
-    # Path() folds the address's "//": annotate sees a file name, and one it cannot use.
-    assert_one_line_error(done.stderr, "tcp:")
+    assert_one_line_error(done.stderr, f"tcp://127.0.0.1:{port}?listen=1")
+    assert "wait for connections" in done.stderr
     assert not list(tmp_path.iterdir())  # no output started
+
+
+def test_annotate_says_it_reads_files_when_given_a_stream(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "rtsp://camera.invalid/live")
+    assert code == 2
+    assert_one_line_error(err, "rtsp://camera.invalid/live")
+    assert "reads video files and images" in err
 
 
 @pytest.fixture(scope="module")
