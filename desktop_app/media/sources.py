@@ -827,6 +827,11 @@ def _is_any_address(host: str) -> bool:
     return address.is_unspecified or bool(mapped and mapped.is_unspecified)
 
 
+#: What the window's open dialog offers as videos (any file FFmpeg reads opens; these are the
+#: ones people have: phones, cameras, OBS, browsers, screen recorders).
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mpg", ".ts", ".wmv")
+
+
 def stream_address(text: str) -> bool:
     """True when `text` is a stream's address (`rtsp://...`), not a file (`file://` is one)."""
     return bool(_URL.match(text)) and not text.lower().startswith("file://")
@@ -857,6 +862,7 @@ def _ffmpeg_reason(exc: av.error.FFmpegError) -> str:
 
 __all__ = [
     "STREAM_PROTOCOLS",
+    "VIDEO_SUFFIXES",
     "CameraSource",
     "Damage",
     "FrameSource",

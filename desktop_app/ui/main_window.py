@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 from desktop_app.core.model import PoseModel
 from desktop_app.errors import PoseCamError
 from desktop_app.folders import APP_NAME
-from desktop_app.media.images import write_image
+from desktop_app.media.images import IMAGE_SUFFIXES, write_image
 from desktop_app.media.recorder import RecordingStatus
+from desktop_app.media.sources import VIDEO_SUFFIXES
 from desktop_app.settings import Settings, load_settings
 from desktop_app.ui.cue_sound import CueSound
 from desktop_app.ui.session import Playback, Session
@@ -42,7 +43,11 @@ from desktop_app.ui.settings_panel import SettingsPanel
 from desktop_app.ui.video_view import VideoView
 from desktop_app.ui.worker import LiveFrame, PoseWorker
 
-VIDEO_FILTER = "Videos and images (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.jpg *.jpeg *.png *.bmp *.webp);;All files (*)"  # noqa: E501
+VIDEO_FILTER = (
+    "Videos and images ("
+    + " ".join(f"*{suffix}" for suffix in (*VIDEO_SUFFIXES, *sorted(IMAGE_SUFFIXES)))
+    + ");;All files (*)"
+)
 
 
 def list_cameras() -> list[tuple[str, int]]:
