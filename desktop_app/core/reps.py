@@ -1,13 +1,16 @@
 """Counting repetitions of an exercise from one joint angle, with hysteresis.
 
-The angle has two thresholds. Below `down_deg` the person is in the bottom position ("down"),
-above `up_deg` at the top ("up"); between the two nothing changes, so noise around one threshold
-cannot flip the stage back and forth. A new stage must also hold for `min_stage_s` before it
-counts, which stops a single wild frame from making a stage. A repetition is counted when the
-person comes back up past `up_deg` after reaching `down_deg`, having started from the top: a
-half squat that never reaches the bottom does not count, nor does a descent that is not
-finished. Frames where the joints are not seen (core.skeleton.SEEN_VISIBILITY, the one rule
-for every angle) are skipped: nothing is counted on guessed joints.
+The angle has two thresholds. Below `down_deg` the person is in the low position ("down"),
+above `up_deg` in the high one ("up"); between the two nothing changes, so noise around one
+threshold cannot flip the stage back and forth. A new stage must also hold for `min_stage_s`
+before it counts, which stops a wild frame or two from making a stage, and so a repetition
+takes at least two holds. A repetition is a trip from the stage it starts in (the rest: up for
+a squat, down for a shoulder press) to the other (the turn) and back, and it is counted when
+the person is back at rest: a half squat that never reaches the bottom does not count, nor does
+a descent that is not finished, nor one that began before the person was first seen at rest
+(a clip that opens mid-repetition). Frames where the joints are not seen
+(core.skeleton.SEEN_VISIBILITY, the one rule for every angle) are skipped: nothing is counted
+on guessed joints.
 
 For a biceps curl "down" means the elbow is bent (the angle is small) and "up" that the arm is
 straight; the counting is the same.
@@ -16,11 +19,14 @@ straight; the counting is the same.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
 
+from desktop_app.core.angles import JOINT_ANGLES, TRUNK_LEAN
+from desktop_app.core.skeleton import LANDMARK_INDEX
 from desktop_app.core.tracking import TrackedPerson
 
 
@@ -35,18 +41,23 @@ class Exercise:
     """What to count. Angles in degrees, times in seconds."""
 
     name: str
-    #: The joint angles followed (see core.angles); the mean of those that are seen is used.
+    #: The joint angles followed (see core.angles): usually a left and right pair, combined by
+    #: `exercise_angle`.
     angles: tuple[str, ...]
-    #: At or below this the person is at the bottom.
+    #: At or below this the person is in the low position.
     down_deg: float
-    #: At or above this the person is at the top.
+    #: At or above this the person is in the high position.
     up_deg: float
     #: How long a new stage must hold before it counts.
-    min_stage_s: float = 0.15
+    min_stage_s: float = 0.1
     #: The name people see ("Squats"); the key `name` if empty.
     title: str = ""
     #: The joints followed, in words ("knees"), shown beside the title in the settings.
     joints: str = ""
+    #: The stage a repetition starts and ends in: UP (the angle high: standing, arms
+    #: straight) for squats, push-ups and curls; DOWN (the angle low: arms by the sides, the
+    #: bar at the shoulders) for presses, raises and jumping jacks.
+    starts: Stage = Stage.UP
 
     @property
     def label(self) -> str:
@@ -54,25 +65,121 @@ class Exercise:
         title = self.title or self.name
         return f"{title} ({self.joints})" if self.joints else title
 
+    @property
+    def turns(self) -> Stage:
+        """The stage a repetition turns back in: the bottom of a squat, the top of a press."""
+        return Stage.DOWN if self.starts == Stage.UP else Stage.UP
+
     def __post_init__(self) -> None:
         if not self.down_deg < self.up_deg:
             raise ValueError(
                 f"{self.name}: down ({self.down_deg}) must be below up ({self.up_deg})"
             )
+        if self.starts not in (Stage.UP, Stage.DOWN):
+            raise ValueError(f"{self.name}: a repetition starts up or down, not {self.starts}")
 
 
-#: The presets of `--exercise`. Thresholds are knee or elbow angles in degrees.
+_KNEES = ("left_knee", "right_knee")
+_ELBOWS = ("left_elbow", "right_elbow")
+_SHOULDERS = ("left_shoulder", "right_shoulder")
+
+#: The presets of `--exercise`, in angles in the picture (the angles PoseCam draws). Their
+#: thresholds come from how each movement is done and coached, for people in general, with
+#: room for a 2D skeleton's error of some 10 degrees; they were not fitted to any clip. Each
+#: works from the view that shows its joints bending: from the side for push-ups, lunges,
+#: presses and front raises, from the front for jumping jacks, either for squats and curls.
 EXERCISES: dict[str, Exercise] = {
-    "squat": Exercise(
-        "squat", ("left_knee", "right_knee"), 110.0, 160.0, title="Squats", joints="knees"
+    # Standing knees are 170-180 degrees; a parallel squat takes them to about 90, a quarter
+    # squat to about 135. 110 asks for a real squat, well past a dip of the knees.
+    "squat": Exercise("squat", _KNEES, 110.0, 160.0, title="Squats", joints="knees"),
+    # A push-up's elbows go from straight to about 90 at the bottom.
+    "pushup": Exercise("pushup", _ELBOWS, 100.0, 150.0, title="Push-ups", joints="elbows"),
+    # A curl bends the elbow from straight to 30-50 degrees.
+    "curl": Exercise("curl", _ELBOWS, 70.0, 140.0, title="Biceps curls", joints="elbows"),
+    # Both knees bend to about 90 at the bottom of a lunge or split squat; at the top the back
+    # knee often stays a little bent, so "up" asks for 150 where a squat asks for 160. The
+    # mean of both knees also does not care which leg is in front, nor whether the skeleton
+    # swaps them.
+    "lunge": Exercise("lunge", _KNEES, 110.0, 150.0, title="Lunges", joints="knees"),
+    # The bar or dumbbells at the shoulders bend the elbows to 40-90 degrees (90 with the upper
+    # arms out to the sides, seen from the front); locked out overhead they are straight.
+    "shoulder_press": Exercise(
+        "shoulder_press",
+        _ELBOWS,
+        100.0,
+        150.0,
+        title="Shoulder presses",
+        joints="elbows",
+        starts=Stage.DOWN,
     ),
-    "pushup": Exercise(
-        "pushup", ("left_elbow", "right_elbow"), 100.0, 150.0, title="Push-ups", joints="elbows"
+    # The shoulder angle (hip-shoulder-elbow) is 0-20 with the arms hanging and 90 with them
+    # held straight out in front at shoulder height: "up" asks for within 20 degrees of that,
+    # "down" for the arms back within 40 of the sides.
+    "front_raise": Exercise(
+        "front_raise",
+        _SHOULDERS,
+        40.0,
+        70.0,
+        title="Front raises",
+        joints="shoulders",
+        starts=Stage.DOWN,
     ),
-    "curl": Exercise(
-        "curl", ("left_elbow", "right_elbow"), 70.0, 140.0, title="Biceps curls", joints="elbows"
+    # A jumping jack swings the arms from the sides (0-20 degrees) to overhead (150-180); "up"
+    # asks for well above shoulder height, "down" for the arms most of the way back.
+    "jumping_jack": Exercise(
+        "jumping_jack",
+        _SHOULDERS,
+        50.0,
+        120.0,
+        title="Jumping jacks",
+        joints="shoulders",
+        starts=Stage.DOWN,
     ),
 }
+
+_I = LANDMARK_INDEX
+#: The landmarks each followed angle is measured from.
+_ANGLE_LANDMARKS: dict[str, tuple[int, ...]] = {
+    **JOINT_ANGLES,
+    TRUNK_LEAN: (_I["left_shoulder"], _I["right_shoulder"], _I["left_hip"], _I["right_hip"]),
+}
+#: A side whose landmarks are seen this much less surely than the other side's (visibility,
+#: 0-1) is left out. Seen from the side, the far limb is hidden behind the body and the model
+#: guesses where it is, often with a visibility just above the "seen" line (0.5-0.8 against
+#: 0.95 and more for the near limb); its angle is then a guess that would pull the mean.
+#: Facing the camera both sides are seen alike and both count.
+SIDE_VISIBILITY_MARGIN = 0.2
+
+
+def sides_used(
+    exercise: Exercise, angles: dict[str, float], landmarks_px: np.ndarray | None = None
+) -> list[str]:
+    """The exercise's angles that count in this frame: those seen, and with `landmarks_px`
+    ((33, 4), visibility last) only those seen nearly as surely as the best-seen one."""
+    seen = [name for name in exercise.angles if not math.isnan(angles[name])]
+    if landmarks_px is None or len(seen) < 2:
+        return seen
+    sureness = {name: float(np.min(landmarks_px[list(_ANGLE_LANDMARKS[name]), 3])) for name in seen}
+    best = max(sureness.values())
+    return [name for name in seen if sureness[name] >= best - SIDE_VISIBILITY_MARGIN]
+
+
+def exercise_angle(
+    exercise: Exercise, angles: dict[str, float], landmarks_px: np.ndarray | None = None
+) -> float:
+    """The exercise's angle from one person's joint angles (TrackedPerson.angles): the mean
+    of those it follows that are seen (see `sides_used`). The mean of a left and right pair
+    stays the same when the skeleton swaps the two limbs, as it does now and then side-on."""
+    values = [angles[name] for name in sides_used(exercise, angles, landmarks_px)]
+    return float(np.mean(values)) if values else math.nan
+
+
+def person_angle(exercise: Exercise, person: TrackedPerson) -> float:
+    """The angle counted for `person` in this frame: NaN while they are not seen (shown
+    where they were last, fading), else `exercise_angle` with the better-seen side rule."""
+    if person.coasting:
+        return math.nan
+    return exercise_angle(exercise, person.angles, person.landmarks_px)
 
 
 @dataclass
@@ -86,8 +193,8 @@ class RepCounter:
     angle_deg: float = math.nan
     _candidate: Stage = Stage.UNKNOWN
     _candidate_since_s: float = 0.0
-    _reached_bottom: bool = False
-    _started_at_top: bool = False
+    _reached_turn: bool = False
+    _started_at_rest: bool = False
 
     def update(self, angle_deg: float, time_s: float) -> Stage:
         """Take the angle at `time_s` (NaN when not seen); returns the stage."""
@@ -111,26 +218,19 @@ class RepCounter:
         return self.stage
 
     def _enter(self, stage: Stage) -> None:
-        if stage == Stage.UP:
-            if self._reached_bottom and self._started_at_top:
+        if stage == self.exercise.starts:
+            if self._reached_turn and self._started_at_rest:
                 self.count += 1
-            self._started_at_top = True
-            self._reached_bottom = False
-        elif stage == Stage.DOWN and self._started_at_top:
-            self._reached_bottom = True
+            self._started_at_rest = True
+            self._reached_turn = False
+        elif self._started_at_rest:
+            self._reached_turn = True
         self.stage = stage
 
     def reset(self) -> None:
         self.count = 0
         self.stage = self._candidate = Stage.UNKNOWN
-        self._reached_bottom = self._started_at_top = False
-
-
-def exercise_angle(exercise: Exercise, angles: dict[str, float]) -> float:
-    """The exercise's angle from one person's joint angles (TrackedPerson.angles): the mean
-    of those it follows that are seen."""
-    values = [angles[name] for name in exercise.angles if not math.isnan(angles[name])]
-    return float(np.mean(values)) if values else math.nan
+        self._reached_turn = self._started_at_rest = False
 
 
 @dataclass
@@ -140,12 +240,10 @@ class RepTracker:
     exercise: Exercise
     counters: dict[int, RepCounter] = field(default_factory=dict)
 
-    def update(self, people: list[TrackedPerson], time_ms: float) -> None:
+    def update(self, people: Sequence[TrackedPerson], time_ms: float) -> None:
         for person in people:
             counter = self.counters.setdefault(person.id, RepCounter(self.exercise))
-            # A person shown where predicted (not seen this frame) is not measured.
-            angle = math.nan if person.coasting else exercise_angle(self.exercise, person.angles)
-            counter.update(angle, time_ms / 1000.0)
+            counter.update(person_angle(self.exercise, person), time_ms / 1000.0)
 
     def counts(self) -> dict[int, int]:
         return {pid: c.count for pid, c in sorted(self.counters.items())}
