@@ -21,19 +21,21 @@ degrees}}]}]}, and at the end whatever `set_summary()` added (for example "exerc
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from desktop_app.core.angles import ANGLE_NAMES
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.skeleton import LANDMARK_NAMES
 from desktop_app.core.tracking import TrackedPerson
 from desktop_app.errors import InputError, OutputError, reason
+from desktop_app.media.output_file import OutputFile
 
 CSV_COLUMNS = (
     "frame",
@@ -71,60 +73,119 @@ def _px(value: float) -> float | None:
 
 
 class KeypointsWriter(Closeable):
-    """Base of the keypoint file writers."""
+    """Base of the keypoint file writers.
+
+    Each frame reaches the file in one write, straight to the operating system: a process
+    killed between frames (SIGKILL, a power cut) leaves whole frames only. A write that fails
+    (a full disk) raises OutputError; `abandon()` then cuts the file back to its last whole
+    frame, or to as many frames as a companion video kept."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        try:
-            self._file: TextIO | None = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise OutputError(self.path, f"cannot write here ({reason(exc)})") from None
+        self._out = OutputFile(self.path, "keypoints")
+        self.frames_written = 0
+        self._failed = False
 
     def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
         raise NotImplementedError
 
-    def _finish(self, file: TextIO) -> None:
-        """Write whatever closes the file's structure."""
+    def _tail(self, complete: bool) -> str:
+        """What closes the file's structure ("" for none)."""
+        return ""
+
+    def _write_frame(self, text: str) -> None:
+        """Write one frame's text, whole, and count it."""
+        self._write_text(text)
+        self.frames_written += 1
+        self._checked_file().mark(self.frames_written)
+
+    def _write_text(self, text: str) -> None:
+        try:
+            self._checked_file().write(text.encode("utf-8"))
+        except OSError as exc:
+            self._failed = True
+            raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
+
+    @property
+    def whole_frames(self) -> int:
+        """Frames in the file whole (all written, unless a write failed)."""
+        return self._out.whole_frames
+
+    def vanished(self) -> bool:
+        """True when the file, or its folder, was deleted while it was being written."""
+        return not self._out.released and self._out.vanished()
+
+    @property
+    def recovered_to(self) -> Path | None:
+        """Where the file was saved again after it vanished (see media.output_file)."""
+        return self._out.recovered_to
+
+    def sync(self) -> None:
+        """Push what was written to the disk itself."""
+        if not self._out.released:
+            try:
+                self._out.sync()
+            except OSError as exc:
+                raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
 
     def close(self) -> None:
-        """Complete and close the file. Safe to call twice."""
-        if self._file is None:
+        """Complete and close the file. Safe to call twice. After a failed write it ends the
+        file at its last whole frame, as `abandon()` does, without raising again."""
+        if self._out.released:
             return
-        file, self._file = self._file, None
+        if self._failed:
+            self.abandon()
+            return
         try:
-            self._finish(file)
+            self._write_text(self._tail(complete=True))
         finally:
-            file.close()
+            self._out.release()
 
-    def _checked_file(self) -> TextIO:
-        if self._file is None:
-            raise ValueError(f"{self.path} is already closed")
-        return self._file
+    def abandon(self, most_frames: int | None = None) -> int:
+        """Stop after a failed write (here or in a companion file): cut the file back to its
+        first `most_frames` frames (its whole frames, by default) and end it there. A file left
+        with no frame is removed. Returns the frames kept."""
+        out = self._out
+        if out.released:
+            return out.whole_frames
+        try:
+            kept = out.cut_back(out.whole_frames if most_frames is None else most_frames)
+        except OSError:
+            kept = 0
+        if kept:
+            # The room just freed by the cut is usually enough for the few closing bytes; if
+            # not, the file still reads up to its last whole frame (read_json_keypoints).
+            with contextlib.suppress(OSError):
+                out.write(self._tail(complete=False).encode("utf-8"))
+        out.release(keep=kept > 0)
+        self.frames_written = kept
+        return kept
+
+    def _checked_file(self) -> OutputFile:
+        if self._out.released or self._failed:
+            raise ValueError(f"{self.path} is closed, or an earlier write to it failed")
+        return self._out
 
 
 class CsvKeypointsWriter(KeypointsWriter):
-    """One row per frame x person x landmark.
-
-    Each frame's rows reach the file in one write: a process killed between frames (SIGKILL,
-    a power cut) leaves whole rows only, never a torn one."""
+    """One row per frame x person x landmark; a frame's rows are written together."""
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path)
         self._rows = io.StringIO()
         self._csv = csv.writer(self._rows)
         self._csv.writerow(CSV_COLUMNS)
-        self._write_rows()
+        try:
+            self._write_text(self._take_rows())
+        except OutputError:
+            self.abandon()
+            raise
 
-    def _write_rows(self) -> None:
+    def _take_rows(self) -> str:
         text = self._rows.getvalue()
         self._rows.seek(0)
         self._rows.truncate()
-        try:
-            file = self._checked_file()
-            file.write(text)
-            file.flush()
-        except OSError as exc:
-            raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
+        return text
 
     def write(self, frame: int, time_ms: float, people: Iterable[TrackedPerson]) -> None:
         rows = []
@@ -154,7 +215,7 @@ class CsvKeypointsWriter(KeypointsWriter):
                     )
                 )
         self._csv.writerows(rows)
-        self._write_rows()
+        self._write_frame(self._take_rows())
 
 
 #: Where the frames start in a JSON keypoints file; one frame a line follows.
@@ -166,11 +227,15 @@ class JsonKeypointsWriter(KeypointsWriter):
 
     def __init__(self, path: str | Path, header: Mapping[str, Any]) -> None:
         super().__init__(path)
-        head = json.dumps(dict(header), indent=1)
-        # Open the object, keep the header's fields, and start the frames list; close() ends it.
-        self._checked_file().write(head[:-2].rstrip() + ",\n " + _FRAMES_START)
-        self._first = True
+        fields = "".join(f"\n {json.dumps(k)}: {json.dumps(v)}," for k, v in header.items())
         self._summary: dict[str, Any] = {}
+        # Open the object, keep the header's fields, and start the frames list; close() ends
+        # it. Written now, so a disk with no room is found before the first frame.
+        try:
+            self._write_text("{" + fields + "\n " + _FRAMES_START)
+        except OutputError:
+            self.abandon()
+            raise
 
     def set_summary(self, summary: Mapping[str, Any]) -> None:
         """Fields written after the frames when the file is closed (known only at the end)."""
@@ -202,17 +267,14 @@ class JsonKeypointsWriter(KeypointsWriter):
                 for person, angles in ((p, person_angles(p)) for p in people)
             ],
         }
-        file = self._checked_file()
-        try:
-            file.write(("  " if self._first else ",\n  ") + json.dumps(entry))
-            file.flush()
-        except OSError as exc:
-            raise OutputError(self.path, f"cannot write ({reason(exc)})") from None
-        self._first = False
+        self._write_frame(("  " if self.frames_written == 0 else ",\n  ") + json.dumps(entry))
 
-    def _finish(self, file: TextIO) -> None:
-        tail = "".join(f",\n {json.dumps(k)}: {json.dumps(v)}" for k, v in self._summary.items())
-        file.write(f"\n ]{tail}\n}}\n")
+    def _tail(self, complete: bool) -> str:
+        # A file cut back after a failed write says so, as read_json_keypoints says of a file
+        # cut off by a kill; the summary (counted over frames it no longer has) is left out.
+        fields = dict(self._summary) if complete else {"complete": False}
+        tail = "".join(f",\n {json.dumps(k)}: {json.dumps(v)}" for k, v in fields.items())
+        return f"\n ]{tail}\n}}\n"
 
 
 def read_json_keypoints(path: str | Path) -> dict[str, Any]:

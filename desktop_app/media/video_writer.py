@@ -13,7 +13,7 @@ import os
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import NoReturn, cast
 
 import av
 import numpy as np
@@ -22,6 +22,7 @@ from av.video.stream import VideoStream
 
 from desktop_app.core.closeable import Closeable
 from desktop_app.errors import OutputError, reason
+from desktop_app.media.output_file import OutputFile
 
 DEFAULT_CODECS = ("libx264", "mpeg4")
 # Presentation times are stored in 1/90000 s, the usual MPEG clock: fine enough to keep any
@@ -84,6 +85,11 @@ class VideoWriter(Closeable):
     `fps` is the nominal rate written into the file; each frame's presentation time comes from
     the `time_ms` it is written with, so uneven or dropped frames still play at real speed.
     The file is finalised by `close()` (also on leaving a `with` block, error or not).
+
+    A write that fails (a full disk) raises OutputError once; nothing more is written, and
+    `close()` then keeps what plays: a crash-safe file cut back to its last complete fragment,
+    otherwise no file at all (an MP4 is not playable before it is finished). A file that
+    holds no whole frame is removed, never left empty.
     """
 
     def __init__(
@@ -112,34 +118,43 @@ class VideoWriter(Closeable):
         self._last_pts = -1
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
-        self._file: BinaryIO | None = None
-        # Bytes of the file that end on a complete fragment (crash-safe files only).
-        self._complete_bytes = 0
+        # Crash-safe files are written through an OutputFile, which knows where each complete
+        # fragment ends; `_packets` counts the frames handed to the file so far.
+        self._out: OutputFile | None = None
+        self._packets = 0
+        self._frame_ends_a_piece = False
+        self._failed = False
+        self._finished = False
+        self._created = False  # a file of our own, not one that open() refused
         try:
-            # FFmpeg only touches the file when the first frame arrives; create it now so
-            # that a folder that cannot be written is reported before any work is done.
             if crash_safe:
                 # Fragmented MP4: a header with no index up front, then self-contained
                 # fragments, each starting at a keyframe. A file cut off at any point (a
                 # killed process, a power cut) plays up to its last complete fragment.
-                self._file = open(self.path, "wb")  # noqa: SIM115 (closed in close())
+                # FFmpeg only touches the file when the first frame arrives; it is created now
+                # so that a folder that cannot be written is reported before any work is done.
+                self._out = OutputFile(self.path, "a video")
                 container_format = _container_format(self.path)
-                # Matroska is cut-off-safe as it is; MP4 and MOV need fragments.
                 # flush_packets: each finished fragment goes straight to the file, so the file
-                # always ends on a fragment boundary, which abandon() can return to.
+                # always ends on a fragment boundary, which a failed write can return to.
                 options = {"flush_packets": "1"}
-                if container_format != "matroska":
+                if container_format == "matroska":
+                    # Matroska is cut-off-safe as it is, in clusters; one a frame, so that the
+                    # file ends on a whole frame after each one (see _mux).
+                    options["cluster_size_limit"] = "0"
+                else:
+                    # MP4 and MOV need fragments, one a keyframe.
                     options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+                self._frame_ends_a_piece = container_format == "matroska"
                 self._container = av.open(
-                    self._file, mode="w", format=container_format, options=options
+                    self._out, mode="w", format=container_format, options=options
                 )
             else:
                 with open(self.path, "wb"):
-                    pass
+                    self._created = True
                 self._container = av.open(str(self.path), mode="w")
         except (av.error.FFmpegError, OSError, ValueError) as exc:
-            if self._file is not None:
-                self._file.close()
+            self._remove()
             raise OutputError(self.path, f"cannot write a video here ({reason(exc)})") from None
 
     def _open_stream(self, container: OutputContainer, width: int, height: int) -> VideoStream:
@@ -153,24 +168,30 @@ class VideoWriter(Closeable):
         # competing with the pose model for both (measured: about 8 % more frames per second
         # for `posecam annotate` on 2 cores; see docs/performance.md). 0 lets FFmpeg choose.
         stream.codec_context.thread_count = self._threads
+        options: dict[str, object] = {}
         if self.crash_safe:
             # A keyframe, hence a fragment, every half second, and no B-frames (they hold
             # frames back in the encoder): a cut-off file loses at most about a second.
             stream.codec_context.gop_size = max(1, round(self.fps / 2))
             stream.codec_context.max_b_frames = 0
+            # Keyframes only there, not at scene changes too: fragments then end at the same
+            # frames in every video of a recording (annotated and raw), so a failed write
+            # cuts them back alike.
+            options["sc_threshold"] = "0"
         if self.codec_name == "libx264":
-            stream.options = {"preset": self._preset, "crf": str(self._crf)}
+            options.update(preset=self._preset, crf=str(self._crf))
         else:
             # MPEG-4 Part 2 has no CRF: about 0.25 bit per pixel keeps skeleton lines crisp.
             stream.codec_context.bit_rate = int(width * height * self.fps * 0.25)
+        stream.options = options
         self.size = (width, height)
         return stream
 
     def write(self, rgb: np.ndarray, time_ms: float) -> None:
         """Add one RGB uint8 frame shown at `time_ms` from the start."""
         rgb = even_size(rgb)
-        if self._container is None:
-            raise ValueError(f"{self.path} is already closed")
+        if self._container is None or self._failed:
+            raise ValueError(f"{self.path} is closed, or an earlier write to it failed")
         if self._stream is None:
             self._stream = self._open_stream(self._container, rgb.shape[1], rgb.shape[0])
         elif (rgb.shape[1], rgb.shape[0]) != self.size:
@@ -184,39 +205,73 @@ class VideoWriter(Closeable):
         self._last_pts = pts
         try:
             for packet in self._stream.encode(frame):
-                self._container.mux(packet)
-                if self._file is not None and packet.is_keyframe:
-                    # A keyframe starts a fragment: the one before it is now in the file.
-                    self._file.flush()
-                    self._complete_bytes = self._file.tell()
+                self._mux(self._container, packet)
         except (av.error.FFmpegError, OSError) as exc:
+            # Nothing more goes to FFmpeg after this: muxing again after a failed write can
+            # crash it (a full disk once ended `posecam annotate` with SIGSEGV).
+            self._failed = True
             raise OutputError(self.path, f"cannot write video ({reason(exc)})") from None
         self.frames_written += 1
+
+    def _mux(self, container: OutputContainer, packet: av.Packet) -> None:
+        starts_a_piece = packet.is_keyframe or self._frame_ends_a_piece
+        container.mux(packet)
+        if self._out is not None and starts_a_piece:
+            # A keyframe starts a fragment (a frame, a Matroska cluster): the one before it,
+            # and all before that, are now in the file, whole. Without B-frames each packet
+            # is one frame, in order.
+            self._out.mark(self._packets)
+        self._packets += 1
 
     def sync(self) -> None:
         """Push what has been written to the disk itself (crash-safe files only), so that a
         power cut loses no more than what came after."""
-        if self._file is not None and not self._file.closed:
+        if self._out is not None and not self._out.released:
             try:
-                self._file.flush()
-                os.fsync(self._file.fileno())
+                self._out.sync()
             except OSError as exc:
                 raise OutputError(self.path, f"cannot write video ({reason(exc)})") from None
 
-    def abandon(self) -> None:
-        """After a failed write (a full disk): close without finishing, and cut the file back
-        to its last complete fragment, so that what was written plays cleanly."""
+    @property
+    def whole_frames(self) -> int:
+        """Frames the file holds whole: up to its last complete fragment (crash-safe files;
+        all of them once finished)."""
+        if self._out is not None:
+            return self._out.whole_frames
+        return self.frames_written if self._finished else 0
+
+    def vanished(self) -> bool:
+        """True when the file, or its folder, was deleted while it was being written."""
+        return self._out is not None and not self._out.released and self._out.vanished()
+
+    @property
+    def recovered_to(self) -> Path | None:
+        """Where the file was saved again after it vanished (see media.output_file)."""
+        return self._out.recovered_to if self._out is not None else None
+
+    def abandon(self, most_frames: int | None = None) -> int:
+        """Close without finishing (after a failed write, here or in a companion file), keeping
+        what plays: the last complete fragment that holds at most `most_frames` frames (all
+        it can, by default). A file left with no frame is removed. Returns the frames kept."""
         container, self._container = self._container, None
-        file, self._file = self._file, None
-        # The disk is full or gone: closing may fail too; what is on it is what we keep.
-        for step in (container.close if container else None, file.close if file else None):
-            if step is not None:
-                with contextlib.suppress(av.error.FFmpegError, OSError, ValueError):
-                    step()
-        if file is not None:
-            with contextlib.suppress(OSError):
-                if self.path.stat().st_size > self._complete_bytes:
-                    os.truncate(self.path, self._complete_bytes)
+        if container is not None:
+            _close_quietly(container)
+        return self._keep(most_frames)
+
+    def _keep(self, most_frames: int | None) -> int:
+        if self._out is None:
+            if not self._finished:
+                self._remove()
+            return self.whole_frames
+        if self._out.released:
+            return self.whole_frames
+        most = self._out.whole_frames if most_frames is None else most_frames
+        try:
+            kept = self._out.cut_back(most)
+        except OSError:
+            kept = 0
+        self._out.release(keep=kept > 0)
+        return kept
 
     @property
     def bytes_written(self) -> int:
@@ -226,19 +281,49 @@ class VideoWriter(Closeable):
             return 0
 
     def close(self) -> None:
-        """Flush the encoder and finalise the file so it plays. Safe to call twice."""
-        if self._container is None:
+        """Flush the encoder and finalise the file so it plays. Safe to call twice.
+
+        After a failed write it keeps what plays, as `abandon()` does, without raising again.
+        If finishing fails (the disk fills now), the same is kept and OutputError raised."""
+        if self._failed:
+            self.abandon()
             return
         container, self._container = self._container, None
+        if container is None:
+            return
         try:
             if self._stream is not None:
                 for packet in self._stream.encode(None):
-                    container.mux(packet)
+                    self._mux(container, packet)
         except (av.error.FFmpegError, OSError) as exc:
-            raise OutputError(self.path, f"cannot finish the video ({reason(exc)})") from None
-        finally:
-            try:
-                container.close()
-            finally:
-                if self._file is not None:
-                    self._file.close()
+            _close_quietly(container)
+            self._fail_to_finish(exc)
+        try:
+            container.close()
+        except (av.error.FFmpegError, OSError) as exc:
+            self._fail_to_finish(exc)
+        self._finished = True
+        if self.frames_written == 0:
+            self._remove()  # no frame, no file: an empty video plays nowhere
+        elif self._out is not None:
+            self._out.mark(self._packets)
+            self._out.release()
+
+    def _fail_to_finish(self, exc: BaseException) -> NoReturn:
+        self._failed = True
+        self._keep(None)
+        raise OutputError(self.path, f"cannot finish the video ({reason(exc)})") from None
+
+    def _remove(self) -> None:
+        if self._out is not None:
+            self._out.release(keep=False)
+        elif self._created:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+
+
+def _close_quietly(container: OutputContainer) -> None:
+    """Close a container after a failed write: the disk may be full or gone, so closing may
+    fail too; whatever it adds after the last whole fragment is cut off afterwards."""
+    with contextlib.suppress(av.error.FFmpegError, OSError, ValueError):
+        container.close()
