@@ -74,6 +74,11 @@ class Clip:
         return int(self.label["reps"])
 
     @property
+    def turns_s(self) -> list[float] | None:
+        """The labelled turning point of each repetition, if labelled."""
+        return self.label.get("rep_bottom_times_s")
+
+    @property
     def acceptable(self) -> tuple[int, int]:
         low, high = self.label["reps_acceptable"]
         return int(low), int(high)
@@ -205,22 +210,47 @@ def preset_for(clip: Clip) -> str | None:
     return next((key for start, key in PRESET_FOR.items() if words.startswith(start)), None)
 
 
-def count(rec: Recording, exercise: Exercise) -> int:
-    """The repetitions annotate would report, summed over the people (each clip shows one)."""
+def replay(rec: Recording, exercise: Exercise) -> RepTracker:
+    """The counter given the recorded people, as the pipeline gives them to it."""
     reps = RepTracker(exercise)
     for time_ms, people in rec.frames():
         reps.update(people, time_ms)
-    return sum(reps.counts().values())
+    return reps
 
 
-def count_fresh(clip: Clip, model: PoseModel, exercise: Exercise) -> int:
+def count(rec: Recording, exercise: Exercise) -> int:
+    """The repetitions annotate would report, summed over the people (each clip shows one)."""
+    return sum(replay(rec, exercise).counts().values())
+
+
+def run_fresh(clip: Clip, model: PoseModel, exercise: Exercise) -> RepTracker:
     """The whole pipeline with the exercise set, as `posecam annotate --exercise` runs it."""
     settings = AnnotateOptions(input=clip.path, exercise=exercise).pipeline_settings()
     with VideoFileSource(clip.path) as source, PosePipeline(model, settings) as pipeline:
         for frame in source:
             pipeline.process(frame, draw_in_place=True)
         assert pipeline.reps is not None
-        return sum(pipeline.reps.counts().values())
+        return pipeline.reps
+
+
+#: A counted repetition's turning point this close to a labelled one (labelled to about
+#: +-0.3 s) is that repetition, in seconds.
+SAME_TURN_S = 0.5
+
+
+def turns_matched(reps: RepTracker, labelled_s: list[float] | None) -> int | None:
+    """How many labelled turning points have a counted repetition turning there (each
+    repetition matched once): a right count made of a false and a missed one shows here."""
+    if labelled_s is None:
+        return None
+    turns = sorted(rep.turn_s for person in reps.all_reps().values() for rep in person)
+    matched = 0
+    for labelled in labelled_s:
+        near = [t for t in turns if abs(t - labelled) <= SAME_TURN_S]
+        if near:
+            turns.remove(min(near, key=lambda t: abs(t - labelled)))
+            matched += 1
+    return matched
 
 
 @dataclass
@@ -229,6 +259,8 @@ class Row:
     exercise: str
     how: str
     counted: int
+    #: turns_matched
+    matched: int | None
 
     @property
     def right(self) -> bool:
@@ -243,8 +275,11 @@ class Row:
 def print_table(rows: list[Row], command: str) -> None:
     print(f"`{command}`, {datetime.date.today().isoformat()}:")
     print()
-    print("| clip | exercise | counted with | counted | by eye (honest range) | right |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| clip | exercise | counted with | counted | by eye (honest range) | right "
+        "| at the labelled turns |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         low, high = r.clip.acceptable
         honest = f"{r.clip.reps}" + (
@@ -252,7 +287,9 @@ def print_table(rows: list[Row], command: str) -> None:
         )
         print(
             f"| {r.clip.name} | {r.exercise} | {r.how} | {r.counted} | {honest} | "
-            f"{'yes' if r.right else '**no**'} |"
+            f"{'yes' if r.right else '**no**'} | "
+            + ("" if r.matched is None else f"{r.matched} of {len(r.clip.turns_s or [])}")
+            + " |"
         )
     labelled = sum(r.clip.reps for r in rows)
     right = sum(r.right for r in rows)
@@ -321,12 +358,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         exercise = EXERCISES[key]
         if args.fresh:
-            counted = count_fresh(clip, model, exercise)
+            reps = run_fresh(clip, model, exercise)
         else:
             rec = load_or_record(clip, model, args.cache)
-            counted = count(rec, exercise)
+            reps = replay(rec, exercise)
             recorded.append((clip, rec, exercise))
-        rows.append(Row(clip, key, "preset", counted))
+        counted = sum(reps.counts().values())
+        rows.append(Row(clip, key, "preset", counted, turns_matched(reps, clip.turns_s)))
     print_table(rows, "python benchmarks/reps.py" + (" --fresh" if args.fresh else ""))
     if args.margins:
         print_margins(recorded)

@@ -26,6 +26,7 @@ from enum import Enum
 import numpy as np
 
 from desktop_app.core.angles import JOINT_ANGLES, TRUNK_LEAN
+from desktop_app.core.rep_analysis import Rep, RepSample, SetSummary, measure_rep, summarise
 from desktop_app.core.skeleton import LANDMARK_INDEX
 from desktop_app.core.tracking import TrackedPerson
 
@@ -182,55 +183,145 @@ def person_angle(exercise: Exercise, person: TrackedPerson) -> float:
     return exercise_angle(exercise, person.angles, person.landmarks_px)
 
 
+def person_sides(exercise: Exercise, person: TrackedPerson) -> tuple[float, float]:
+    """The left and right angles of a two-sided exercise when both count in this frame
+    (`sides_used`), else NaN."""
+    if person.coasting or len(exercise.angles) != 2:
+        return math.nan, math.nan
+    used = sides_used(exercise, person.angles, person.landmarks_px)
+    if len(used) != 2:
+        return math.nan, math.nan
+    left, right = exercise.angles
+    return person.angles[left], person.angles[right]
+
+
+#: The rest before a repetition that is kept for measuring it (its range starts from the rest
+#: position's extreme), in seconds.
+REST_KEPT_S = 3.0
+#: Longer than this away from rest is not a repetition (sitting down, lying on the floor
+#: between sets): the person must come back to rest before the next one counts. The slowest
+#: tempo work takes some 20 s a repetition.
+MAX_REP_S = 30.0
+
+
 @dataclass
 class RepCounter:
-    """Counts one person's repetitions from their angle over time."""
+    """Counts one person's repetitions from their angle over time, and measures each one
+    (core.rep_analysis)."""
 
     exercise: Exercise
     count: int = 0
     stage: Stage = Stage.UNKNOWN
     #: The angle last used, in degrees (NaN if the joints were not seen).
     angle_deg: float = math.nan
+    #: Every repetition counted, measured, in order.
+    reps: list[Rep] = field(default_factory=list)
     _candidate: Stage = Stage.UNKNOWN
     _candidate_since_s: float = 0.0
     _reached_turn: bool = False
     _started_at_rest: bool = False
+    # The frames since the rest before the current repetition, the zone each was in (UNKNOWN
+    # between the thresholds or unseen), the last one at rest and the first of the candidate.
+    _samples: list[RepSample] = field(default_factory=list)
+    _zones: list[Stage] = field(default_factory=list)
+    _rest_index: int = -1
+    _candidate_index: int = 0
 
-    def update(self, angle_deg: float, time_s: float) -> Stage:
-        """Take the angle at `time_s` (NaN when not seen); returns the stage."""
+    @property
+    def last_rep(self) -> Rep | None:
+        return self.reps[-1] if self.reps else None
+
+    def update(
+        self,
+        angle_deg: float,
+        time_s: float,
+        *,
+        left_deg: float = math.nan,
+        right_deg: float = math.nan,
+        trunk_lean_deg: float = math.nan,
+    ) -> Stage:
+        """Take the angle at `time_s` (NaN when not seen); returns the stage. The sides and the
+        trunk's lean, when given, are only measured (Rep), never counted on."""
         self.angle_deg = angle_deg
-        if math.isnan(angle_deg):
-            return self.stage
         e = self.exercise
+        zone = Stage.UNKNOWN
         if angle_deg <= e.down_deg:
             zone = Stage.DOWN
         elif angle_deg >= e.up_deg:
             zone = Stage.UP
-        else:
+        self._remember(RepSample(time_s, angle_deg, left_deg, right_deg, trunk_lean_deg), zone)
+        if math.isnan(angle_deg):
+            return self.stage
+        if zone == Stage.UNKNOWN:
             zone = self.stage  # between the thresholds: hysteresis, no change
         if zone == self.stage:
             self._candidate = zone
             return self.stage
         if zone != self._candidate:
             self._candidate, self._candidate_since_s = zone, time_s
+            self._candidate_index = len(self._samples) - 1
         if time_s - self._candidate_since_s >= e.min_stage_s:
             self._enter(zone)
         return self.stage
+
+    def _remember(self, sample: RepSample, zone: Stage) -> None:
+        rest = self.exercise.starts
+        self._samples.append(sample)
+        self._zones.append(zone)
+        if self.stage == rest and zone == rest:
+            self._rest_index = len(self._samples) - 1
+        # Kept: the few seconds before the last frame at rest (the rest position, for the
+        # range) and everything since, for at most MAX_REP_S.
+        last_rest_s = self._samples[self._rest_index].time_s if self._rest_index >= 0 else None
+        if last_rest_s is None or sample.time_s - last_rest_s > MAX_REP_S:
+            if last_rest_s is not None and self.stage == self.exercise.turns:
+                self._started_at_rest = False  # too long away: not a repetition
+            self._rest_index, last_rest_s = -1, sample.time_s
+        self._forget_before(last_rest_s - REST_KEPT_S)
+
+    def _forget_before(self, time_s: float) -> None:
+        keep = next((i for i, s in enumerate(self._samples) if s.time_s >= time_s), None)
+        keep = len(self._samples) if keep is None else keep
+        if keep:
+            del self._samples[:keep], self._zones[:keep]
+            self._rest_index = max(self._rest_index - keep, -1)
+            self._candidate_index = max(self._candidate_index - keep, 0)
 
     def _enter(self, stage: Stage) -> None:
         if stage == self.exercise.starts:
             if self._reached_turn and self._started_at_rest:
                 self.count += 1
+                self.reps.append(self._measure())
             self._started_at_rest = True
             self._reached_turn = False
+            # The frames from the return on are the rest before the next repetition.
+            self._forget_before(self._samples[self._candidate_index].time_s)
+            self._rest_index = len(self._samples) - 1
         elif self._started_at_rest:
             self._reached_turn = True
         self.stage = stage
+
+    def _measure(self) -> Rep:
+        turns = self.exercise.turns
+        return measure_rep(
+            self._samples,
+            # With no frame at rest kept (a long pause between the thresholds), the oldest.
+            start=max(self._rest_index, 0),
+            end=self._candidate_index,
+            turn_is_low=turns == Stage.DOWN,
+            past_turn=[zone == turns for zone in self._zones],
+            number=self.count,
+            earlier=self.reps,
+        )
 
     def reset(self) -> None:
         self.count = 0
         self.stage = self._candidate = Stage.UNKNOWN
         self._reached_turn = self._started_at_rest = False
+        self.reps.clear()
+        self._samples.clear()
+        self._zones.clear()
+        self._rest_index, self._candidate_index = -1, 0
 
 
 @dataclass
@@ -243,10 +334,26 @@ class RepTracker:
     def update(self, people: Sequence[TrackedPerson], time_ms: float) -> None:
         for person in people:
             counter = self.counters.setdefault(person.id, RepCounter(self.exercise))
-            counter.update(person_angle(self.exercise, person), time_ms / 1000.0)
+            left, right = person_sides(self.exercise, person)
+            lean = math.nan if person.coasting else person.angles_3d[TRUNK_LEAN]
+            counter.update(
+                person_angle(self.exercise, person),
+                time_ms / 1000.0,
+                left_deg=left,
+                right_deg=right,
+                trunk_lean_deg=lean,
+            )
 
     def counts(self) -> dict[int, int]:
         return {pid: c.count for pid, c in sorted(self.counters.items())}
+
+    def all_reps(self) -> dict[int, list[Rep]]:
+        """Every person's repetitions, measured, by person id."""
+        return {pid: list(c.reps) for pid, c in sorted(self.counters.items())}
+
+    def summaries(self) -> dict[int, SetSummary]:
+        """Every person's set summary, by person id."""
+        return {pid: summarise(c.reps) for pid, c in sorted(self.counters.items())}
 
     def reset(self) -> None:
         self.counters.clear()
