@@ -282,6 +282,8 @@ def _run(
             stopped_early = exc
         finally:
             # Finalise the files whatever happened, so everything written so far stays usable.
+            # After a failed write (a full disk) the Recorder has cut them back to the frames
+            # they all hold whole, and removed any left with none.
             outputs.close(pipeline.rep_summary())
             if not frames:
                 # Nothing was done: leave no empty, unplayable files behind (and none that
@@ -295,10 +297,12 @@ def _run(
     except BaseException as exc:
         # Stopped part way (Ctrl+C, a full disk, a fault): say where the work done so far is,
         # when the files were finished and so can be opened.
-        kept = [p for p in (partial_output, partial_keypoints) if p is not None and p.exists()]
-        if frames and files_finished and kept:
+        kept = outputs.kept_files or [
+            p for p in (partial_output, partial_keypoints) if p is not None and p.exists()
+        ]
+        if outputs.frames_kept and files_finished and kept:
             where = " and ".join(map(str, kept))
-            add_note(exc, f"the {outputs.frames_written} frames annotated so far are in {where}")
+            add_note(exc, f"the {outputs.frames_kept} frames annotated so far are in {where}")
         raise
     if frames == 0:
         raise InputError(options.input, "holds no frames")

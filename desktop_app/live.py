@@ -9,6 +9,7 @@ goes to a `LiveListener`, called on the loop's own thread.
 
 from __future__ import annotations
 
+import logging
 import queue
 import time
 from collections.abc import Callable, Mapping
@@ -24,6 +25,8 @@ from desktop_app.media.keypoints import keypoints_header
 from desktop_app.media.live_feed import FeedInfo, LiveFeed
 from desktop_app.media.recorder import Recorder, RecordingPaths, RecordingStatus
 from desktop_app.media.sources import FrameSource
+
+_log = logging.getLogger(__name__)
 
 #: How long the loop waits for a frame before it looks at its commands again, in seconds.
 _POLL_S = 0.1
@@ -161,8 +164,8 @@ class LiveLoop:
                         result.index, result.time_ms, result.annotated, fed.frame.rgb, result.people
                     )
                     if recorder.problem is not None:
-                        # A full disk or a removed drive: the recording stops, the view goes on.
-                        self.listener.on_recording_problem(recorder.problem)
+                        # A full disk, a removed drive, a deleted folder: the recording stops
+                        # (its files already cut back or saved again), the view goes on.
                         self.stop_recording()
                 self.listener.on_result(
                     LiveResult(
@@ -202,9 +205,15 @@ class LiveLoop:
             self.recorder = Recorder(paths, (info.fps if info else None) or 30.0, header)
         except PoseCamError as exc:
             # The live view goes on; only the recording could not start.
-            self.listener.on_recording_problem(str(exc))
+            self._recording_problem(str(exc))
             return
         self.listener.on_recording_changed(paths.video)
+
+    def _recording_problem(self, message: str) -> None:
+        """Tell the window, and the terminal too: a recording that stopped must not go
+        unnoticed when the window is hidden, or be forgotten when the status line clears."""
+        _log.warning("recording stopped: %s", message)
+        self.listener.on_recording_problem(message)
 
     def stop_recording(self) -> None:
         recorder, self.recorder = self.recorder, None
@@ -212,6 +221,9 @@ class LiveLoop:
             # The count goes into the recording's keypoints, as annotate's does.
             recorder.close(self.pipeline.rep_summary())
             self.listener.on_recording_changed(None)
+            if recorder.problem is not None:
+                # Said after the change, so it is the last word on this recording.
+                self._recording_problem(recorder.problem)
 
 
 __all__ = ["LiveControl", "LiveEnd", "LiveListener", "LiveLoop", "LiveResult"]

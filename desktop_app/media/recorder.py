@@ -10,16 +10,20 @@ half second, pushed to disk every second): a process killed outright, or a power
 file that plays up to about the last second. `close()` finalises everything; it is safe to call
 twice and from any ending (stop, window closed, source ended, error).
 
-A write that fails (a full disk, a removed drive) stops the recording: what was written stays
-playable, `problem` says what happened in one line, and further frames are refused.
+A write that fails (a full disk, a removed drive) stops the recording at once: every file is
+cut back to the frames they all hold whole (the video to its last complete fragment, the
+keypoints to the same frame, never a torn row), files left with no frame are removed,
+`problem` says in one line what happened and what was kept, and further frames are refused.
+A folder deleted during the recording stops it too; the files, which live on while open, are
+saved again (media.output_file) and `problem` says where.
 """
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 import time
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.core.tracking import TrackedPerson
-from desktop_app.errors import OutputError, PoseCamError, reason
+from desktop_app.errors import OutputError, PoseCamError
 from desktop_app.media.images import ImageFileWriter, is_image_path
 from desktop_app.media.keypoints import (
     JsonKeypointsWriter,
@@ -124,16 +128,26 @@ class Recorder:
                     paths.keypoints, dict(keypoints_header or {})
                 )
         except PoseCamError:
-            self._close_writers()
+            # Nothing was recorded: leave no empty files behind.
+            self._cut_back(0)
             raise
         self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=queue_frames)
         self._first_time_ms: float | None = None
         self._last_time_ms = 0.0
         self.dropped_frames = 0
         self.frames_written = 0
-        #: What stopped the writing (a full disk, a removed drive), in one line, and as raised.
+        #: Frames in the files when they were finished: all written, or after a failed write
+        #: as many as every file holds whole (the video up to its last complete fragment).
+        self.frames_kept = 0
+        #: After a problem: the files that hold those frames (saved again elsewhere, if the
+        #: folder was deleted). Empty when nothing could be kept.
+        self.kept_files: list[Path] = []
+        #: What stopped the writing (a full disk, a removed drive, a deleted folder) and what
+        #: was kept, in one line; and the error as raised.
         self.problem: str | None = None
         self.error: PoseCamError | None = None
+        self._times_ms = array("d")
+        self._stopped = False
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="posecam-recorder", daemon=True)
         self._thread.start()
@@ -152,7 +166,7 @@ class Recorder:
         `times_from_zero`, times in the file start at the first frame's, so the recording lasts
         as long as the session did.
         """
-        if self._closed or self.problem is not None:
+        if self._closed or self._stopped:
             return False
         if self._first_time_ms is None:
             self._first_time_ms = time_ms if self._times_from_zero else 0.0
@@ -205,20 +219,22 @@ class Recorder:
                 item = self._queue.get()
                 if item is None:
                     break
-                if self.problem is not None:
+                if self._stopped:
                     continue  # drain after a failure, so close() never waits on a full queue
                 try:
                     self._write(item)
-                    if time.monotonic() - last_sync >= _SYNC_INTERVAL_S:
+                    if self._vanished():
+                        # Its folder was deleted: the data lives on only while the files are
+                        # open. Finish them now, which saves them again (media.output_file).
+                        self._stop()
+                    elif time.monotonic() - last_sync >= _SYNC_INTERVAL_S:
                         last_sync = time.monotonic()
-                        for writer in (self._video, self._raw):
-                            if writer is not None:
-                                writer.sync()
+                        for writer in self._files():
+                            writer.sync()
                 except PoseCamError as exc:
-                    self.problem, self.error = str(exc), exc
-                    self._abandon_writers()
+                    self._stop(exc)
         finally:
-            self._close_writers()
+            self._stop()
 
     def _write(self, item: _Item) -> None:
         self._video.write(item.annotated, item.time_ms)
@@ -226,28 +242,113 @@ class Recorder:
             self._raw.write(item.raw, item.time_ms)
         if self._keypoints is not None:
             self._keypoints.write(item.index, item.time_ms, item.people)
+        self._times_ms.append(item.time_ms)
         self.frames_written += 1
 
-    def _abandon_writers(self) -> None:
-        for video in (self._video, self._raw):
-            if video is not None:
-                video.abandon()
-        if self._keypoints is not None:
-            with contextlib.suppress(PoseCamError, OSError):
-                self._keypoints.close()
+    def _files(self) -> list[VideoWriter | KeypointsWriter]:
+        """The writers that hold a file open while recording (a picture is written whole)."""
+        writers = (self._video, self._raw, self._keypoints)
+        return [w for w in writers if isinstance(w, VideoWriter | KeypointsWriter)]
 
-    def _close_writers(self) -> None:
-        for writer in (self._video, self._raw, self._keypoints):
-            if writer is None:
+    def _vanished(self) -> list[Path]:
+        return [writer.path for writer in self._files() if writer.vanished()]
+
+    def _stop(self, failure: PoseCamError | None = None) -> None:
+        """End the files once: finished after a clean run, cut back to the frames they all
+        hold whole after a failed write. Sets `problem` and `error` when something went wrong."""
+        if self._stopped:
+            return
+        self._stopped = True
+        # Looked at before the files are finished: saving them again makes the folder anew.
+        vanished = self._vanished()
+        folder_vanished = bool(vanished) and not vanished[0].parent.exists()
+        if failure is None:
+            failure = self._finish_videos()
+        if failure is None:
+            kept = self.frames_written
+            if self._keypoints is not None:
+                try:
+                    self._keypoints.close()
+                except PoseCamError as exc:
+                    # Its frames are all there; only the closing bytes are missing, and
+                    # read_json_keypoints reads such a file.
+                    failure = exc
+        else:
+            kept = self._cut_back(self._whole_frames())
+        self.frames_kept = kept
+        recovered = [w.recovered_to for w in self._files() if w.recovered_to is not None]
+        vanished = vanished or [w.path for w in self._files() if w.recovered_to is not None]
+        if folder_vanished:
+            failure = OutputError(
+                vanished[0].parent, "the folder was deleted while being written to"
+            )
+        elif vanished:
+            failure = OutputError(vanished[0], "was deleted while being written")
+        if failure is None:
+            return
+        self.kept_files = self._kept_files()
+        self.error = failure
+        self.problem = f"{failure}; {self._what_was_kept(kept, vanished, recovered)}"
+
+    def _finish_videos(self) -> PoseCamError | None:
+        failure = None
+        for video in (self._video, self._raw):
+            if video is None:
                 continue
             try:
-                writer.close()
+                video.close()
             except PoseCamError as exc:
-                # The file is as complete as the disk allowed; keep the first reason.
-                self.problem, self.error = self.problem or str(exc), self.error or exc
-            except OSError as exc:
-                failed = OutputError(writer.path, f"cannot finish ({reason(exc)})")
-                self.problem, self.error = self.problem or str(failed), self.error or failed
+                # Cut back to its last complete fragment; the keypoints follow it.
+                failure = failure or exc
+        return failure
+
+    def _whole_frames(self) -> int:
+        """How many frames every file holds whole."""
+        counts = [self.frames_written]
+        for writer in (self._video, self._raw, self._keypoints):
+            if isinstance(writer, VideoWriter | KeypointsWriter):
+                counts.append(writer.whole_frames)
+            elif writer is not None:
+                counts.append(writer.frames_written)  # a picture: written whole or failed
+        return min(counts)
+
+    def _cut_back(self, most_frames: int) -> int:
+        """Cut every file back to the frames the annotated video keeps (its last complete
+        fragment within `most_frames`), so that the keypoints end where the video does.
+        Files left with no frame are removed. Returns the frames kept."""
+        if isinstance(self._video, VideoWriter):
+            kept = self._video.abandon(most_frames)
+        else:
+            kept = min(most_frames, self._video.frames_written)
+            if kept == 0:
+                self._video.path.unlink(missing_ok=True)  # a picture the disk cut short
+        if self._raw is not None:
+            self._raw.abandon(kept)
+        if self._keypoints is not None:
+            self._keypoints.abandon(kept)
+        return kept
+
+    def _kept_files(self) -> list[Path]:
+        """Where the kept frames are: each file where it was written, or saved again."""
+        if not self.frames_kept:
+            return []
+        places = []
+        for writer in (self._video, self._raw, self._keypoints):
+            if writer is not None:
+                moved = writer.recovered_to if not isinstance(writer, ImageFileWriter) else None
+                places.append(moved or writer.path)
+        return [path for path in places if path.exists()]
+
+    def _what_was_kept(self, kept: int, vanished: list[Path], recovered: list[Path]) -> str:
+        if kept == 0:
+            return "no frame was recorded, and no file is left"
+        seconds = (self._times_ms[kept - 1] - self._times_ms[0]) / 1000.0
+        what = f"{kept} frames ({seconds:.1f} s)"
+        if not vanished:
+            return f"{what} kept in {' and '.join(map(str, self._kept_files()))}"
+        if not recovered:
+            return f"{what} could not be saved again (no room, or no folder to put them in)"
+        return f"{what} saved again in {' and '.join(map(str, recovered))}"
 
 
 __all__ = ["Recorder", "RecordingPaths", "RecordingStatus"]
