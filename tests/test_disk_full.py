@@ -213,3 +213,13 @@ def test_a_live_recording_whose_folder_is_deleted_stops_and_is_saved_again(
     assert paths.keypoints is not None
     kept = assert_keypoints_match_video(paths.video, paths.keypoints)
     assert kept > 0 and f"{kept} frames" in problem
+
+
+def test_a_picture_on_a_full_disk_says_the_disk_is_full(disk: Path, grace_hopper) -> None:
+    from desktop_app.errors import OutputError
+    from desktop_app.media.images import write_image
+
+    fill(disk)
+    with pytest.raises(OutputError) as caught:
+        write_image(disk / "out.png", grace_hopper)
+    assert "No space left on device" in str(caught.value)

@@ -109,7 +109,10 @@ def write_image(path: str | Path, rgb: np.ndarray) -> None:
     if not ok:
         raise OutputError(path, f"cannot encode an image as {path.suffix or '(no suffix)'}")
     try:
-        encoded.tofile(str(path))
+        # Not ndarray.tofile: on a full disk it reports "N requested and 0 written" instead
+        # of the system's reason.
+        with open(path, "wb") as file:
+            file.write(encoded.tobytes())
     except OSError as exc:
         raise OutputError(path, f"cannot write ({reason(exc)})") from None
 
