@@ -27,6 +27,7 @@ from desktop_app.core.render import (
     draw_labels,
     draw_people,
 )
+from desktop_app.core.rep_analysis import Rep
 from desktop_app.core.reps import Exercise, RepTracker
 from desktop_app.core.second_look import SecondLook
 from desktop_app.core.smoothing import (
@@ -74,6 +75,8 @@ class RepState(NamedTuple):
     stage: str
     #: The angle last counted, in degrees (NaN when the joints were not seen).
     angle_deg: float
+    #: The repetition counted last, measured (core.rep_analysis), or None before the first.
+    last_rep: Rep | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,10 +207,21 @@ class PosePipeline(Closeable):
 
     def rep_summary(self) -> dict[str, object] | None:
         """What the keypoint files' summary says of the repetitions, or None without an
-        exercise: {"exercise": name, "reps": {person id: count}}."""
+        exercise: {"exercise": name, "reps": {person id: count}, "per_rep": [{"person": id,
+        "rep": 1, "start_s": ..., "quality": "good"}, ...] (core.rep_analysis.Rep.as_dict),
+        "sets": {person id: set summary}}. Plain numbers only: NaN is None."""
         if self.reps is None:
             return None
-        return {"exercise": self.reps.exercise.name, "reps": self.reps.counts()}
+        return {
+            "exercise": self.reps.exercise.name,
+            "reps": self.reps.counts(),
+            "per_rep": [
+                {"person": pid, **rep.as_dict()}
+                for pid, reps in self.reps.all_reps().items()
+                for rep in reps
+            ],
+            "sets": {pid: s.as_dict() for pid, s in self.reps.summaries().items()},
+        }
 
     def _build_estimator(self) -> None:
         self._close_estimators()
@@ -252,7 +266,7 @@ class PosePipeline(Closeable):
             self.reps.update(people, frame.time_ms)
             reps = MappingProxyType(
                 {
-                    pid: RepState(c.count, c.stage.value, c.angle_deg)
+                    pid: RepState(c.count, c.stage.value, c.angle_deg, c.last_rep)
                     for pid, c in sorted(self.reps.counters.items())
                 }
             )
