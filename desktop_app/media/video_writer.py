@@ -9,6 +9,7 @@ desktop players show but browsers do not; `codec_name` says which one was used.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Sequence
 from fractions import Fraction
@@ -29,6 +30,8 @@ DEFAULT_CODECS = ("libx264", "mpeg4")
 # camera's real timing. MPEG-4 Part 2 allows no clock above 65535 ticks a second, so it gets ms.
 _TIME_BASES = {"libx264": Fraction(1, 90000)}
 _FALLBACK_TIME_BASE = Fraction(1, 1000)
+# How often a crash-safe video starts a fragment, in ms of its own time: what a kill can lose.
+_KEYFRAME_EVERY_MS = 500.0
 
 
 def partial_path(path: str | Path) -> Path:
@@ -116,6 +119,8 @@ class VideoWriter(Closeable):
         self._stream: VideoStream | None = None
         self._container: OutputContainer | None = None
         self._last_pts = -1
+        # When the last keyframe was asked for, in ms of the video's own time.
+        self._last_keyframe_ms = -math.inf
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
         # Crash-safe files are written through an OutputFile, which knows where each complete
@@ -170,9 +175,12 @@ class VideoWriter(Closeable):
         stream.codec_context.thread_count = self._threads
         options: dict[str, object] = {}
         if self.crash_safe:
-            # A keyframe, hence a fragment, every half second, and no B-frames (they hold
-            # frames back in the encoder): a cut-off file loses at most about a second.
-            stream.codec_context.gop_size = max(1, round(self.fps / 2))
+            # A keyframe, hence a fragment, every half second of the video's own time (asked
+            # for in `write`: a live recording runs at the rate frames were processed, often
+            # below the source's, so counting frames would space them further apart), no
+            # B-frames and no look-ahead (both hold frames back in the encoder): a cut-off file
+            # then loses at most the half second under way. The GOP size is only a backstop.
+            stream.codec_context.gop_size = max(1, round(self.fps * 2))
             stream.codec_context.max_b_frames = 0
             # Keyframes only there, not at scene changes too: fragments then end at the same
             # frames in every video of a recording (annotated and raw), so a failed write
@@ -180,6 +188,10 @@ class VideoWriter(Closeable):
             options["sc_threshold"] = "0"
         if self.codec_name == "libx264":
             options.update(preset=self._preset, crf=str(self._crf))
+            if self.crash_safe:
+                # A keyframe asked for is an IDR frame (a fragment may start there), and no
+                # frame waits in the encoder for the ones after it.
+                options.update({"forced-idr": "1", "tune": "zerolatency"})
         else:
             # MPEG-4 Part 2 has no CRF: about 0.25 bit per pixel keeps skeleton lines crisp.
             stream.codec_context.bit_rate = int(width * height * self.fps * 0.25)
@@ -203,6 +215,9 @@ class VideoWriter(Closeable):
         frame.pts = pts
         frame.time_base = self._time_base
         self._last_pts = pts
+        if self.crash_safe and time_ms - self._last_keyframe_ms >= _KEYFRAME_EVERY_MS:
+            frame.pict_type = av.video.frame.PictureType.I
+            self._last_keyframe_ms = time_ms
         try:
             for packet in self._stream.encode(frame):
                 self._mux(self._container, packet)
