@@ -10,9 +10,10 @@ written under a partial name and moved into place only when complete.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -218,8 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command == "annotate":
-            _stop_on_sigterm()
-            return _annotate(args)
+            with _stopped_once_by_ctrl_c_or_sigterm():
+                return _annotate(args)
         if args.command == "sample-clip":
             return _sample_clip(args)
         return _window(args)
@@ -240,16 +241,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
 
 
-def _stop_on_sigterm() -> None:
+@contextlib.contextmanager
+def _stopped_once_by_ctrl_c_or_sigterm() -> Iterator[None]:
     """Let SIGTERM (a system shutting down, a job manager, `kill`) stop annotate as Ctrl+C
-    does: the frames done so far are finished into playable files, which the message names."""
+    does: the frames done so far are finished into playable files, which the message names.
+    Only the first stops it: pressed again while the files are being finished, Ctrl+C would
+    break off the finishing itself (a traceback, a writer closed under the encoder)."""
     import signal
 
+    stops = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
+
     def interrupt(signum: int, frame: object) -> None:
+        for stop in stops:
+            signal.signal(stop, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, interrupt)
+    before = {stop: signal.getsignal(stop) for stop in stops}
+    for stop in stops:
+        signal.signal(stop, interrupt)
+    try:
+        yield
+    finally:
+        for stop, handler in before.items():
+            signal.signal(stop, handler)
 
 
 def _one_line(exc: BaseException, most_chars: int = 300) -> str:

@@ -249,7 +249,7 @@ def _long_clip(path: Path, photo: np.ndarray, frames: int) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C is a console event on Windows")
-@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM", "SIGINT twice"])
 def test_a_real_ctrl_c_or_sigterm_keeps_the_old_output_and_a_playable_partial_file(
     astronaut: np.ndarray, tmp_path: Path, how: str
 ) -> None:
@@ -269,7 +269,11 @@ def test_a_real_ctrl_c_or_sigterm_keeps_the_old_output_and_a_playable_partial_fi
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline, "no frame was written in 240 s"
             time.sleep(0.05)
-        child.send_signal(getattr(signal, how))
+        child.send_signal(getattr(signal, how.split()[0]))
+        if how.endswith("twice"):
+            # Impatient: pressed again while the files are being finished.
+            time.sleep(0.02)
+            child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=120)
     finally:
         if child.poll() is None:
