@@ -24,6 +24,7 @@ from desktop_app.media.keypoints import (
     keypoints_header,
 )
 from desktop_app.media.recorder import Recorder, RecordingPaths
+from desktop_app.media.reps_table import reps_table_path, write_reps_table
 from desktop_app.media.sources import Damage, ImageSource, VideoFileSource
 from desktop_app.media.video_writer import (
     VIDEO_OUTPUT_SUFFIXES,
@@ -91,6 +92,8 @@ class AnnotateSummary:
     #: With an exercise: its name and the repetitions counted per person id.
     exercise: str | None = None
     reps: dict[int, int] | None = None
+    #: With an exercise: the table of repetitions (one row each), NAME_reps.csv.
+    reps_table: Path | None = None
 
     @property
     def frames_per_second(self) -> float:
@@ -109,6 +112,8 @@ class AnnotateSummary:
         if self.reps is not None:
             counts = [f"person {pid} reps={n}" for pid, n in self.reps.items()] or ["reps=0"]
             parts.append(f"{self.exercise}: " + ", ".join(counts))
+        if self.reps_table:
+            parts.append(f"repetitions -> {self.reps_table}")
         return ", ".join(parts)
 
 
@@ -205,6 +210,9 @@ def annotate(
         _check_partial(options.keypoints, input_path, options.overwrite)
     _probe_writable(output)
     _check_partial(output, input_path, options.overwrite)
+    if options.exercise is not None:
+        table = reps_table_path(options.keypoints or output)
+        _check_output(table, input_path, options.overwrite, (".csv",))
 
     # Open the input before loading the model so a wrong file name is reported at once.
     source = ImageSource(input_path) if image_input else VideoFileSource(input_path)
@@ -306,11 +314,16 @@ def _run(
         raise
     if frames == 0:
         raise InputError(options.input, "holds no frames")
+    reps_table = None
     if stopped_early is None:
         move_into_place(partial_output, output)
         if partial_keypoints is not None and options.keypoints is not None:
             move_into_place(partial_keypoints, options.keypoints)
         written_output, written_keypoints = output, options.keypoints
+        if pipeline.reps is not None:
+            reps_table = write_reps_table(
+                reps_table_path(options.keypoints or output), pipeline.reps.all_reps()
+            )
     else:
         # What a broken input gave is kept, but it does not replace a complete earlier result.
         written_output, written_keypoints = partial_output, partial_keypoints
@@ -326,4 +339,5 @@ def _run(
         damage=source.damage if isinstance(source, VideoFileSource) else None,
         exercise=pipeline.reps.exercise.name if pipeline.reps is not None else None,
         reps=pipeline.reps.counts() if pipeline.reps is not None else None,
+        reps_table=reps_table,
     )

@@ -24,6 +24,7 @@ from desktop_app.errors import PoseCamError
 from desktop_app.media.keypoints import keypoints_header
 from desktop_app.media.live_feed import FeedInfo, LiveFeed
 from desktop_app.media.recorder import Recorder, RecordingPaths, RecordingStatus
+from desktop_app.media.reps_table import reps_table_path, write_reps_table
 from desktop_app.media.sources import FrameSource
 
 _log = logging.getLogger(__name__)
@@ -215,11 +216,23 @@ class LiveLoop:
         _log.warning("recording stopped: %s", message)
         self.listener.on_recording_problem(message)
 
+    def _write_reps_table(self, recorder: Recorder) -> None:
+        reps = self.pipeline.reps
+        if reps is None or recorder.frames_kept == 0:
+            return
+        paths = recorder.paths
+        try:
+            write_reps_table(reps_table_path(paths.keypoints or paths.video), reps.all_reps())
+        except PoseCamError as exc:
+            self._recording_problem(str(exc))
+
     def stop_recording(self) -> None:
         recorder, self.recorder = self.recorder, None
         if recorder is not None:
-            # The count goes into the recording's keypoints, as annotate's does.
+            # The count goes into the recording's keypoints, as annotate's does, and each
+            # repetition into a table beside them.
             recorder.close(self.pipeline.rep_summary())
+            self._write_reps_table(recorder)
             self.listener.on_recording_changed(None)
             if recorder.problem is not None:
                 # Said after the change, so it is the last word on this recording.

@@ -109,3 +109,25 @@ def test_a_live_recording_of_a_phone_video_says_how_it_was_turned(
     assert (reports.opened[0].rotation, reports.opened[0].mirrored) == (90, False)
     header = json.loads(paths.keypoints.read_text())
     assert (header["rotated_deg"], header["mirrored"]) == (90, False)
+
+
+def test_a_live_recording_with_an_exercise_has_its_repetitions_table(
+    model, short_clip: Path, tmp_path: Path
+) -> None:
+    import csv
+
+    control = LiveControl()
+    paths = RecordingPaths.beside(tmp_path / "set.mp4", raw_video=False, keypoints_format="csv")
+    reports = Reports(
+        {
+            1: lambda: control.configure(PipelineSettings(exercise=EXERCISES["squat"])),
+            2: lambda: control.start_recording(paths),
+            8: control.stop_recording,
+        }
+    )
+    run_loop(model, short_clip, reports, control, loop_video=False)
+    assert not reports.problems
+    with open(tmp_path / "set_reps.csv", newline="") as file:
+        table = list(csv.reader(file))
+    assert table[0][:2] == ["person", "rep"]  # a photo sliding sideways does no squats
+    assert table[1:] == []

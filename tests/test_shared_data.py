@@ -146,9 +146,22 @@ def test_squat_clip_counts_two_squats(shared_data: Path, tmp_path: Path, capsys)
     code = main(["annotate", str(video), "-o", str(tmp_path / "out.mp4"),
                  "--keypoints", str(points), "--exercise", "squat"])  # fmt: skip
     assert code == 0
-    assert "squat: person 0 reps=2" in capsys.readouterr().out
+    table = tmp_path / "squats_reps.csv"
+    stdout = capsys.readouterr().out
+    assert "squat: person 0 reps=2" in stdout and f"repetitions -> {table}" in stdout
     data = json.loads(points.read_text())
     assert data["exercise"] == "squat" and data["reps"] == {"0": 2}
+    # One row per repetition beside the keypoints, as in the JSON's per_rep.
+    with open(table, newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["rep"] for row in rows] == ["1", "2"] and {row["person"] for row in rows} == {"0"}
+    assert [float(r["depth_deg"]) for r in rows] == pytest.approx(
+        [r["depth_deg"] for r in data["per_rep"]]
+    )
+    # A second run does not replace the table unasked.
+    code = main(["annotate", str(video), "-o", str(tmp_path / "again.mp4"),
+                 "--keypoints", str(points), "--exercise", "squat"])  # fmt: skip
+    assert code == 2
     knees = [f["persons"][0]["angles"]["left_knee"] for f in data["frames"] if f["persons"]]
     seen = [k for k in knees if k is not None]
     # Standing is near straight; the bottom of a squat is well below a right angle's 90 + 20.
