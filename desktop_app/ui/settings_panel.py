@@ -36,6 +36,7 @@ from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import SMOOTHING_CHOICES
 from desktop_app.settings import Settings
 from desktop_app.ui.angle_plot import AnglePlot
+from desktop_app.ui.rep_list import RepList
 from desktop_app.ui.session import Session
 from desktop_app.ui.worker import LiveFrame
 
@@ -170,6 +171,8 @@ class SettingsPanel(QWidget):
         form.addRow(self.show_angles)
         self.angle_plot = AnglePlot()
         form.addRow(self.angle_plot)
+        self.rep_list = RepList()
+        form.addRow(self.rep_list)
         self.reset_reps = QPushButton("Reset count")
         self.reset_reps.clicked.connect(session.reset_reps)
         form.addRow(self.reset_reps)
@@ -222,6 +225,8 @@ class SettingsPanel(QWidget):
         session.settings_changed.connect(self._show)
         session.frame_ready.connect(self._plot_angle)
         session.reps_reset.connect(self.angle_plot.clear)
+        session.reps_reset.connect(self.rep_list.clear)
+        session.frame_ready.connect(self.rep_list.take)
 
     def _plot_angle(self, frame: LiveFrame) -> None:
         if frame.reps:
@@ -333,5 +338,6 @@ class SettingsPanel(QWidget):
             wanted = EXERCISES.get(settings.exercise)
             if wanted != self.angle_plot.exercise:
                 self.angle_plot.set_exercise(wanted)
+                self.rep_list.clear()
         finally:
             self._updating = False

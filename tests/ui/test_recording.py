@@ -267,3 +267,13 @@ def test_a_live_set_of_squats_is_counted_and_the_count_is_in_the_recording(
     assert low <= shown_count <= high, last.reps
     saved = json.loads(paths.keypoints.read_text())
     assert saved["exercise"] == "squat" and saved["reps"] == {"0": shown_count}
+    # The window's list of repetitions, fed the frames shown, has each one, newest first.
+    from desktop_app.ui.rep_list import RepList
+
+    rep_list = RepList()
+    qtbot.addWidget(rep_list)
+    for frame in shown:
+        rep_list.take(frame)
+    assert [rep.number for rep in rep_list.reps] == list(range(1, shown_count + 1))
+    assert rep_list.table.item(0, 0).text() == str(shown_count)
+    assert rep_list.summary.text().startswith(f"{shown_count} repetitions: depth ")
