@@ -41,6 +41,7 @@ from desktop_app.annotate import AnnotateOptions  # noqa: E402
 from desktop_app.core.model import PoseModel, load_default_model  # noqa: E402
 from desktop_app.core.pipeline import PosePipeline  # noqa: E402
 from desktop_app.core.reps import EXERCISES, Exercise, RepTracker, Stage  # noqa: E402
+from desktop_app.core.teach import Lesson, TeachError, teach  # noqa: E402
 from desktop_app.core.tracking import TrackedPerson  # noqa: E402
 from desktop_app.media.sources import VideoFileSource  # noqa: E402
 
@@ -233,6 +234,36 @@ def run_fresh(clip: Clip, model: PoseModel, exercise: Exercise) -> RepTracker:
         return pipeline.reps
 
 
+#: How many labelled repetitions a taught exercise is shown.
+TAUGHT_FROM_REPS = 3
+
+
+def teaching_window(clip: Clip, rec: Recording) -> tuple[float, float]:
+    """The first TAUGHT_FROM_REPS labelled repetitions, from half way to the turning point
+    before (or the clip's start) to half way to the one after (or the clip's end), in
+    seconds; the whole clip when its turning points are not labelled."""
+    end_s = float(rec.times_ms[-1]) / 1000.0
+    turns = clip.turns_s
+    if not turns:
+        return 0.0, end_s
+    shown = turns[:TAUGHT_FROM_REPS]
+    # The next turning point, of a whole repetition or one the clip cuts off.
+    later = sorted(t for t in [*turns, *clip.label.get("partial_rep_times_s", [])] if t > shown[-1])
+    after = later[0] if later else None
+    start = 0.0 if len(shown) < 2 else max(0.0, shown[0] - (shown[1] - shown[0]) / 2)
+    if after is not None:
+        end_s = (shown[-1] + after) / 2
+    return start, end_s
+
+
+def taught(clip: Clip, rec: Recording) -> tuple[Lesson, tuple[float, float]]:
+    """An exercise taught (core/teach.py) from the clip's teaching window, as
+    `posecam exercise teach CLIP --start S --end E` teaches it."""
+    start, end = teaching_window(clip, rec)
+    frames = [(t / 1000.0, people) for t, people in rec.frames() if start <= t / 1000.0 <= end]
+    return teach(f"taught_{clip.name[:30]}", frames), (start, end)
+
+
 #: A counted repetition's turning point this close to a labelled one (labelled to about
 #: +-0.3 s) is that repetition, in seconds.
 SAME_TURN_S = 0.5
@@ -349,23 +380,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no shared data at {SHARED}", file=sys.stderr)
         return 2
     model = load_default_model()
-    rows = []
-    recorded = []
+    command = "python benchmarks/reps.py" + (" --fresh" if args.fresh else "")
+    presets, teachings, recorded = [], [], []
+
+    def counted(clip: Clip, rec: Recording, exercise: Exercise) -> RepTracker:
+        return run_fresh(clip, model, exercise) if args.fresh else replay(rec, exercise)
+
     for clip in all_clips(args.clips):
+        rec = load_or_record(clip, model, args.cache)
         key = preset_for(clip)
-        if key is None:
-            print(f"{clip.name}: no preset for {clip.label['exercise']!r}", file=sys.stderr)
-            continue
-        exercise = EXERCISES[key]
-        if args.fresh:
-            reps = run_fresh(clip, model, exercise)
+        what = key or clip.label["exercise"]
+        try:
+            lesson, (start, end) = taught(clip, rec)
+        except TeachError as exc:
+            teachings.append(Row(clip, what, f"taught: {exc}", 0, None))
         else:
-            rec = load_or_record(clip, model, args.cache)
-            reps = replay(rec, exercise)
-            recorded.append((clip, rec, exercise))
-        counted = sum(reps.counts().values())
-        rows.append(Row(clip, key, "preset", counted, turns_matched(reps, clip.turns_s)))
-    print_table(rows, "python benchmarks/reps.py" + (" --fresh" if args.fresh else ""))
+            reps = counted(clip, rec, lesson.exercise)
+            how = f"taught on {lesson.exercise.joints}, {start:.1f}-{end:.1f} s"
+            total = sum(reps.counts().values())
+            teachings.append(Row(clip, what, how, total, turns_matched(reps, clip.turns_s)))
+        if key is not None:
+            reps = counted(clip, rec, EXERCISES[key])
+            total = sum(reps.counts().values())
+            presets.append(Row(clip, key, "preset", total, turns_matched(reps, clip.turns_s)))
+            recorded.append((clip, rec, EXERCISES[key]))
+        else:
+            # No preset: counted as the user would, with one taught from the clip itself.
+            presets.append(teachings[-1])
+    print("Each clip with its preset, or where there is none taught from it:")
+    print()
+    print_table(presets, command)
+    print()
+    print(
+        f"Each clip with an exercise taught from its first {TAUGHT_FROM_REPS} labelled "
+        "repetitions (posecam exercise teach CLIP --start S --end E), counted over the whole "
+        "clip:"
+    )
+    print()
+    print_table(teachings, command)
     if args.margins:
         print_margins(recorded)
     return 0

@@ -1,5 +1,6 @@
 """The `posecam` command: the window (`posecam [--source S] [--record OUT.mp4]`),
-`posecam annotate` (headless) and `posecam sample-clip`.
+`posecam annotate` (headless), `posecam exercise` (teach, list, remove) and
+`posecam sample-clip`.
 
 Every problem a user can fix is reported as one line naming the file and the problem, with
 exit code 2; never a traceback. Anything unforeseen is one line and exit code 2 too, with its
@@ -169,9 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     annotate.add_argument(
         "--exercise",
-        choices=[*sorted(EXERCISES), "custom"],
-        help="count repetitions of this exercise (knee angle for squats, elbow angle for "
-        "push-ups and curls) and print them per person; custom: give --angle, --down, --up",
+        metavar="NAME",
+        help="count repetitions of this exercise and print them per person: a preset ("
+        + ", ".join(EXERCISES)
+        + "), one taught with 'posecam exercise teach', or custom: give --angle, --down, --up",
     )
     annotate.add_argument(
         "--angle", choices=ANGLE_NAMES, help="with --exercise custom: the joint angle to follow"
@@ -194,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
         "still goes into the keypoints)",
     )
 
+    _add_exercise_commands(commands)
+
     sample = commands.add_parser(
         "sample-clip",
         help="write a short demo clip (a photo moving) to try PoseCam without a camera",
@@ -211,6 +215,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_exercise_commands(commands: argparse._SubParsersAction) -> None:
+    exercise = commands.add_parser(
+        "exercise",
+        help="teach PoseCam an exercise by showing it; list or remove taught exercises",
+        description=(
+            "Teach PoseCam an exercise from a clip of 2-3 repetitions: it picks the joint "
+            "angle that swings most and most regularly, sets its thresholds from the range "
+            "shown, and saves the exercise for annotate --exercise NAME and the window."
+        ),
+    )
+    actions = exercise.add_subparsers(dest="action", metavar="ACTION", required=True)
+    teach = actions.add_parser(
+        "teach",
+        help="learn an exercise from 2-3 repetitions in a clip",
+        description="Learn an exercise from 2-3 repetitions, from rest to rest, in a clip.",
+    )
+    teach.add_argument("clip", type=Path, help="a video file showing the exercise")
+    teach.add_argument("--name", required=True, help="what to call it (letters, digits, _ -)")
+    teach.add_argument(
+        "--start", type=_seconds, metavar="S", help="where the repetitions start, in seconds"
+    )
+    teach.add_argument(
+        "--end", type=_seconds, metavar="S", help="where they end, in seconds (default: the end)"
+    )
+    teach.add_argument("--title", help="the name shown on the picture (default: from NAME)")
+    teach.add_argument(
+        "--overwrite", action="store_true", help="replace a taught exercise of the same name"
+    )
+    actions.add_parser("list", help="the presets and the taught exercises")
+    remove = actions.add_parser("remove", help="forget a taught exercise")
+    remove.add_argument("name", help="the taught exercise's name")
+
+
+def _seconds(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is before the clip's start")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.app_log import route_output
 
@@ -223,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _annotate(args)
         if args.command == "sample-clip":
             return _sample_clip(args)
+        if args.command == "exercise":
+            return _exercise_command(args)
         return _window(args)
     except PoseCamError as exc:
         print(f"posecam: {with_notes(exc)}", file=sys.stderr)
@@ -369,13 +415,113 @@ def _annotate(args: argparse.Namespace) -> int:
 
 
 def _exercise(args: argparse.Namespace) -> str | Exercise | None:
+    from desktop_app.core.exercises import find_exercise
+
+    if args.exercise is None:
+        return None
     if args.exercise != "custom":
-        return args.exercise
+        return find_exercise(args.exercise)
     if args.angle is None or args.down is None or args.up is None:
         raise PoseCamError(None, "--exercise custom needs --angle, --down and --up")
     if not 0 <= args.down < args.up <= 180:
         raise PoseCamError(None, f"--down {args.down:g} must be below --up {args.up:g}, 0-180")
     return Exercise(args.angle, (args.angle,), down_deg=args.down, up_deg=args.up)
+
+
+def _exercise_command(args: argparse.Namespace) -> int:
+    from desktop_app.core import exercises
+
+    if args.action == "teach":
+        return _teach(args)
+    if args.action == "remove":
+        path = exercises.remove_exercise(args.name)
+        print(f"removed {args.name} ({path})")
+        return EXIT_OK
+    saved, problems = exercises.saved_exercises()
+    for key, exercise in [*EXERCISES.items(), *saved.items()]:
+        kind = "preset" if key in EXERCISES else "taught"
+        print(f"{key:16} {kind:7} {_describe_exercise(exercise)}")
+    for problem in problems:
+        print(f"posecam: {problem}", file=sys.stderr)
+    if not saved:
+        print(f"(no taught exercises in {exercises.exercises_folder()})")
+    return EXIT_OK
+
+
+def _describe_exercise(exercise: Exercise) -> str:
+    """ "Squats: knees (left_knee, right_knee), down 110 / up 160 degrees, starts up"."""
+    angles = ", ".join(exercise.angles)
+    return (
+        f"{exercise.title or exercise.name}: {exercise.joints or angles} ({angles}), "
+        f"down {exercise.down_deg:g} / up {exercise.up_deg:g} degrees, "
+        f"starts {exercise.starts.value}"
+    )
+
+
+def _teach(args: argparse.Namespace) -> int:
+    """Run the pipeline over the demonstration as annotate would, and learn from it."""
+    from desktop_app.annotate import AnnotateOptions
+    from desktop_app.core.exercises import check_name, exercises_folder, save_exercise
+    from desktop_app.core.model import load_default_model
+    from desktop_app.core.pipeline import PosePipeline
+    from desktop_app.core.teach import TeachError, teach
+    from desktop_app.errors import InputError, OutputError
+    from desktop_app.media.sources import VideoFileSource
+
+    clip: Path = args.clip
+    start_s: float = args.start if args.start is not None else 0.0
+    end_s: float = args.end if args.end is not None else math.inf
+    if end_s <= start_s:
+        raise PoseCamError(None, f"--end {end_s:g} must be after --start {start_s:g}")
+    # Everything that can be checked before the slow part is.
+    check_name(args.name)
+    target = exercises_folder() / f"{args.name}.json"
+    if target.exists() and not args.overwrite:
+        raise OutputError(target, "already exists (use --overwrite to replace it)")
+    settings = AnnotateOptions(input=clip).pipeline_settings()
+    frames = []
+    last_s = 0.0
+    with VideoFileSource(clip) as source, PosePipeline(load_default_model(), settings) as pipe:
+        for frame in source:
+            last_s = frame.time_ms / 1000.0
+            if last_s > end_s:
+                break
+            if last_s >= start_s:
+                frames.append((last_s, pipe.process(frame, draw_in_place=True).people))
+    if not frames:
+        raise InputError(clip, f"has no frames after {start_s:g} s (it ends at {last_s:.1f} s)")
+    try:
+        lesson = teach(args.name, frames, title=args.title or "")
+    except TeachError as exc:
+        raise InputError(clip, f"{frames[0][0]:.1f}-{frames[-1][0]:.1f} s: {exc}") from None
+    chosen = lesson.chosen
+    taught_from = {
+        "clip": clip.name,
+        "start_s": round(frames[0][0], 3),
+        "end_s": round(frames[-1][0], 3),
+        "repetitions_shown": lesson.reps_shown,
+        "swing_deg": round(chosen.swing_deg, 1),
+        "regularity": round(chosen.regularity, 2),
+    }
+    path = save_exercise(lesson.exercise, overwrite=args.overwrite, taught_from=taught_from)
+    print(f"taught {args.name} from {clip.name}, {frames[0][0]:.1f}-{frames[-1][0]:.1f} s:")
+    print(f"  counts on: {_describe_exercise(lesson.exercise)}")
+    print(
+        f"  shown: {chosen.low_deg:.0f} to {chosen.high_deg:.0f} degrees (swing "
+        f"{chosen.swing_deg:.0f}, regularity {chosen.regularity:.2f}, a repetition every "
+        f"{chosen.period_s:.1f} s)"
+    )
+    others = ", ".join(f"{s.candidate.joints} {s.score:.0f}" for s in lesson.runners_up)
+    print(f"  score {chosen.score:.0f}; next best: {others or 'none'}")
+    print(f"  repetitions counted in the demonstration: {lesson.reps_shown}")
+    if lesson.reps_shown == 0:
+        print(
+            "posecam: no whole repetition was counted in the demonstration: check the "
+            "thresholds above, or teach again from rest to rest (--start, --end)",
+            file=sys.stderr,
+        )
+    print(f"saved to {path}; count with: posecam annotate VIDEO --exercise {args.name}")
+    return EXIT_OK
 
 
 def _sample_clip(args: argparse.Namespace) -> int:

@@ -1,0 +1,146 @@
+"""`posecam exercise teach | list | remove`, and `annotate --exercise NAME` with a taught one:
+end to end on real footage (skipped without ../shared), and every bad input in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app.cli import main
+from desktop_app.core.exercises import exercises_folder, find_exercise
+
+
+@pytest.fixture(autouse=True)
+def config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Taught exercises go to a folder of the test's own, never the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return exercises_folder()
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
+    try:
+        code = main([*map(str, args)])
+    except SystemExit as exited:  # argparse's refusals (one line too, see cli._Parser)
+        code = int(exited.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str, *fragments: str) -> None:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("posecam: "), err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def test_teach_list_count_and_remove_on_real_jumping_jacks(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], config_folder: Path
+) -> None:
+    clip = shared_data / "exercise" / "jumpingjack_front_01.mp4"
+    code, out, err = run(
+        capsys, "exercise", "teach", clip, "--name", "jacks", "--start", "0.8", "--end", "3.5"
+    )
+    assert code == 0, err
+    assert "counts on: Jacks: shoulders" in out and "starts down" in out
+    assert "repetitions counted in the demonstration: 2" in out
+    saved = json.loads((config_folder / "jacks.json").read_text())
+    assert saved["taught_from"]["clip"] == clip.name and saved["starts"] == "down"
+    assert find_exercise("jacks").angles == ("left_shoulder", "right_shoulder")
+
+    code, out, _ = run(capsys, "exercise", "list")
+    assert code == 0 and "jacks" in out and "taught" in out and "squat" in out
+
+    # Never replaced without --overwrite, and that is found before the clip is read.
+    code, _, err = run(capsys, "exercise", "teach", tmp_path / "none.mp4", "--name", "jacks")
+    assert code == 2
+    one_line_error(err, "jacks.json", "already exists", "--overwrite")
+
+    keypoints = tmp_path / "jacks.json"
+    code, out, err = run(
+        capsys, "annotate", clip, "-o", tmp_path / "jacks.mp4", "--keypoints", keypoints,
+        "--exercise", "jacks",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "jacks: person 0 reps=7" in out  # 7-8 by eye: the clip opens mid-repetition
+    data = json.loads(keypoints.read_text())
+    assert data["exercise"] == "jacks" and len(data["per_rep"]) == 7
+    assert all(rep["quality"] == "good" for rep in data["per_rep"])
+
+    code, out, _ = run(capsys, "exercise", "remove", "jacks")
+    assert code == 0 and not (config_folder / "jacks.json").exists()
+
+
+def test_a_clip_with_no_exercise_in_it_is_one_line_naming_it(
+    short_clip: Path, capsys: pytest.CaptureFixture[str], config_folder: Path
+) -> None:
+    # A photo sliding sideways: a person, but no joint bends.
+    code, _, err = run(capsys, "exercise", "teach", short_clip, "--name", "still")
+    assert code == 2
+    one_line_error(err, str(short_clip), "no joint angle swings")
+    assert not config_folder.exists() or not any(config_folder.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--name", "squat"], ["squat is a preset's name"]),
+        (["--name", "../up"], ["cannot name an exercise"]),
+        (["--name", "x", "--start", "3", "--end", "2"], ["--end 2 must be after --start 3"]),
+        (["--name", "x", "--start", "-1"], ["before the clip's start"]),
+    ],
+)
+def test_bad_teaching_arguments_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
+    code, _, err = run(capsys, "exercise", "teach", tmp_path / "clip.mp4", *args)
+    assert code == 2
+    one_line_error(err, *fragments)
+
+
+def test_a_clip_that_is_not_there_or_too_short(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, short_clip: Path
+) -> None:
+    missing = tmp_path / "missing.mp4"
+    code, _, err = run(capsys, "exercise", "teach", missing, "--name", "x")
+    assert code == 2
+    one_line_error(err, str(missing))
+    code, _, err = run(capsys, "exercise", "teach", short_clip, "--name", "x", "--start", "5")
+    assert code == 2
+    one_line_error(err, str(short_clip), "no frames after 5 s")
+
+
+def test_unknown_and_broken_exercises_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, short_clip: Path, config_folder: Path
+) -> None:
+    out = tmp_path / "out.mp4"
+    code, _, err = run(capsys, "annotate", short_clip, "-o", out, "--exercise", "jackz")
+    assert code == 2
+    one_line_error(err, "no exercise called 'jackz'", "squat", "jumping_jack")
+    config_folder.mkdir(parents=True)
+    broken = config_folder / "broken.json"
+    broken.write_text('{"posecam_exercise": 1, "name": "broken", "angles": ["left_knee"]}')
+    code, _, err = run(capsys, "annotate", short_clip, "-o", out, "--exercise", "broken")
+    assert code == 2
+    one_line_error(err, str(broken), "down_deg must be a number")
+    # The list still lists, and says which file is not an exercise.
+    code, stdout, err = run(capsys, "exercise", "list")
+    assert code == 0 and "squat" in stdout
+    one_line_error(err, str(broken))
+    code, _, err = run(capsys, "exercise", "remove", "jackz")
+    assert code == 2
+    one_line_error(err, "no saved exercise called 'jackz'")
+    code, _, err = run(capsys, "exercise", "remove", "squat")
+    assert code == 2
+    one_line_error(err, "squat is a preset")
+    assert not out.exists()
+
+
+def test_exercise_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "exercise")
+    assert code == 2
+    one_line_error(err, "ACTION")
