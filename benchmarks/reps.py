@@ -1,22 +1,24 @@
 """How well does PoseCam count repetitions on real footage? Counted against counted by eye.
 
-    python benchmarks/reps.py [--clips NAME ...] [--cache DIR] [--fresh]
+    python benchmarks/reps.py [--clips NAME ...] [--cache DIR] [--fresh] [--margins]
 
 Every clip in ../shared/data/exercise (labels.json) and the 5 fps squat clip in
 ../shared/data/videos runs through the real PosePipeline with the settings `posecam annotate
 --exercise` uses. The pipeline's people (tracked and smoothed) are recorded once per clip and
-cached, keyed by the clip's bytes, the model and the pipeline's source, and the counter is then
+cached, keyed by the clip's bytes, the model and the tracking's source, and the counter is then
 replayed on them: the pipeline hands the counter exactly these people (RepTracker.update), so
 the count is the one annotate prints. `--fresh` skips the cache and runs the whole pipeline
 with the exercise set, as annotate does.
 
 Clips of an exercise with a preset are counted with the preset. The others are counted with
-an exercise taught (core/teach.py) from a window of the same clip around 2-3 of its labelled
-turning points, and reported as taught.
+an exercise taught (core/teach.py) from a window of the same clip around its first three
+labelled turning points, and reported as taught. A second table counts every clip with an
+exercise taught so, to show how well teaching does.
 
-Prints per clip the exercise, the count against the label and whether it is within the honest
-range, then the share of clips counted right and the total absolute error as a share of the
-labelled repetitions. Not a test.
+Prints per clip the exercise, the count against the label, whether it is within the honest
+range and how many labelled turning points have a counted repetition turning there, then the
+share of clips counted right and the total absolute error as a share of the labelled
+repetitions. `--margins` counts again with each preset threshold moved. Not a test.
 """
 
 from __future__ import annotations
