@@ -11,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_app.core.exercises import find_exercise
 from desktop_app.core.model import PoseModel, load_default_model, load_model
 from desktop_app.core.pipeline import PipelineSettings, PosePipeline
 from desktop_app.core.pose import RunningMode
-from desktop_app.core.reps import EXERCISES, Exercise
+from desktop_app.core.reps import Exercise
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH
 from desktop_app.errors import InputError, OutputError, add_note, reason
 from desktop_app.media.background import read_ahead
@@ -51,8 +52,8 @@ class AnnotateOptions:
     #: Detection, presence and tracking confidence threshold, 0-1.
     min_confidence: float = 0.5
     overwrite: bool = False
-    #: Count repetitions of this exercise (a key of core.reps.EXERCISES, or an Exercise of
-    #: one's own), or None.
+    #: Count repetitions of this exercise (a preset's or a taught one's name, see
+    #: core.exercises.find_exercise, or an Exercise of one's own), or None.
     exercise: str | Exercise | None = None
     #: Write each person's joint angles beside the joints.
     show_angles: bool = False
@@ -60,7 +61,7 @@ class AnnotateOptions:
     show_count: bool = True
 
     def pipeline_settings(self) -> PipelineSettings:
-        exercise = EXERCISES[self.exercise] if isinstance(self.exercise, str) else self.exercise
+        exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
         return PipelineSettings(
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,

@@ -24,11 +24,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from desktop_app.core import limits
+from desktop_app.core.exercises import NAME_PATTERN, find_exercise
 from desktop_app.core.limits import Limits
 from desktop_app.core.render import DEFAULT_STYLE, RGB, Style
-from desktop_app.core.reps import EXERCISES
+from desktop_app.core.reps import Exercise
 from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
+from desktop_app.errors import PoseCamError
 from desktop_app.folders import config_folder
 
 if TYPE_CHECKING:
@@ -72,7 +74,8 @@ class Settings:
     record_raw_video: bool = False
     #: Also record the keypoints: "csv", "json", or "" for none.
     record_keypoints: str = "csv"
-    #: Count repetitions of this exercise (squat, pushup, curl); "" counts nothing.
+    #: Count repetitions of this exercise: a preset's name (squat, pushup, ...) or a taught
+    #: one's (core.exercises); "" counts nothing.
     exercise: str = ""
     #: Write joint angles next to the joints.
     show_angles: bool = False
@@ -91,12 +94,23 @@ class Settings:
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,
             smoothing_strength=self.smoothing_strength,
-            exercise=EXERCISES.get(self.exercise),
+            exercise=_exercise_or_none(self.exercise),
             show_angles=self.show_angles,
             show_count=self.show_count,
             mirror=self.mirror,
             style=self.style,
         )
+
+
+def _exercise_or_none(name: str) -> Exercise | None:
+    """The exercise called `name` (a preset or a taught one), or None: for "", and for a taught
+    exercise since removed (the window then counts nothing, as it shows)."""
+    if not name:
+        return None
+    try:
+        return find_exercise(name)
+    except PoseCamError:
+        return None
 
 
 _DEFAULTS = Settings()
@@ -113,7 +127,6 @@ _NUMBER_RANGES: dict[str, Limits] = {
 _TEXT_CHOICES: dict[str, tuple[str, ...]] = {
     "smoothing": tuple(SMOOTHING_CHOICES),
     "record_keypoints": ("", "csv", "json"),
-    "exercise": ("", *EXERCISES),
 }
 _STYLE_SIZE_RANGES = {
     "bone_thickness_px": limits.BONE_THICKNESS_PX,
@@ -256,6 +269,9 @@ def _valid(name: str, value: Any) -> bool:
     if isinstance(default, bool):
         return isinstance(value, bool)
     if isinstance(default, str):
+        if name == "exercise":
+            # Taught exercises come and go; a name that is none now counts nothing.
+            return _is_clean_text(value) and (value == "" or bool(NAME_PATTERN.fullmatch(value)))
         choices = _TEXT_CHOICES.get(name)
         return _is_clean_text(value) and (choices is None or value in choices)
     if isinstance(default, int) and not isinstance(value, int):

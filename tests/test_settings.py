@@ -221,6 +221,9 @@ def _accepts(name: str, value: object) -> bool:
         return value in ("1", "kalman", "#ff0000")
     if name == "smoothing":
         return value == "kalman"
+    if name == "exercise":
+        # Any name an exercise may be taught under: kept, counting nothing while none is.
+        return value == "kalman"
     if name in ("smoothing_strength", "min_confidence"):
         return value == 0.5
     if name in ("camera_width_px", "camera_height_px"):
@@ -416,3 +419,21 @@ def test_the_window_writes_back_keys_it_does_not_know(qtbot, tmp_path: Path) -> 
     assert saved["from_a_newer_posecam"] == {"x": [1, 2]}
     assert saved["num_poses"] == 2 and saved["mirror"] is True
     assert _files(tmp_path) == {"settings.json"}
+
+
+def test_a_taught_exercise_in_the_settings_is_counted_until_it_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop_app.core.exercises import remove_exercise, save_exercise
+    from desktop_app.core.reps import Exercise
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "config"))
+    taught = Exercise("hinge", ("trunk_lean",), 20.0, 50.0, title="Hinges")
+    save_exercise(taught)
+    path = tmp_path / "settings.json"
+    path.write_text('{"exercise": "hinge"}')
+    settings = load_settings(path).settings
+    assert settings.exercise == "hinge" and settings.pipeline().exercise == taught
+    remove_exercise("hinge")
+    assert settings.pipeline().exercise is None

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core import limits
+from desktop_app.core.exercises import saved_exercises
 from desktop_app.core.limits import Limits
 from desktop_app.core.render import RGB, STYLE_PRESETS, Style
 from desktop_app.core.reps import EXERCISES
@@ -38,6 +39,7 @@ from desktop_app.settings import Settings
 from desktop_app.ui.angle_plot import AnglePlot
 from desktop_app.ui.rep_list import RepList
 from desktop_app.ui.session import Session
+from desktop_app.ui.teach_dialog import TeachDialog
 from desktop_app.ui.worker import LiveFrame
 
 # Capture sizes offered for cameras, (width, height) in pixels; (0, 0) lets the camera choose.
@@ -60,7 +62,12 @@ def _swatch(color: RGB) -> QIcon:
     return QIcon(pixmap)
 
 
-_EXERCISE_LABELS = {"": "None", **{key: e.label for key, e in EXERCISES.items()}}
+def _exercise_labels() -> dict[str, str]:
+    """Setting value -> label of every exercise to choose from: the presets, then the ones
+    taught (read anew, as they come and go)."""
+    saved, _ = saved_exercises()
+    taught = {name: f"{e.label} - taught" for name, e in saved.items() if name not in EXERCISES}
+    return {"": "None", **{key: e.label for key, e in EXERCISES.items()}, **taught}
 
 
 class _WheelNeedsFocus(QObject):
@@ -159,8 +166,14 @@ class SettingsPanel(QWidget):
 
         exercise = QGroupBox("Exercise")
         form = QFormLayout(exercise)
-        self.exercise = self._choice(_EXERCISE_LABELS, "exercise")
+        self.exercise = self._choice(_exercise_labels(), "exercise")
         form.addRow("Count", self.exercise)
+        self.teach_button = QPushButton("Teach a new exercise…")
+        self.teach_button.setToolTip(
+            "Do 2-3 repetitions in front of the camera; PoseCam learns them"
+        )
+        self.teach_button.clicked.connect(self.open_teach_dialog)
+        form.addRow(self.teach_button)
         self.show_count = self._check(
             "Show the count large on the picture (and in recordings)", "show_count"
         )
@@ -231,8 +244,23 @@ class SettingsPanel(QWidget):
     def _plot_angle(self, frame: LiveFrame) -> None:
         if frame.reps:
             # The plot follows the lowest-numbered person (the only one, usually).
-            _, _, angle = frame.reps[min(frame.reps)]
-            self.angle_plot.add(frame.result.time_ms / 1000.0, angle)
+            state = frame.reps[min(frame.reps)]
+            self.angle_plot.add(frame.result.time_ms / 1000.0, state.angle_deg)
+
+    def open_teach_dialog(self) -> TeachDialog:
+        dialog = TeachDialog(self.session, self)
+        dialog.finished.connect(lambda _: self.refresh_exercises())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def refresh_exercises(self) -> None:
+        """List the exercises as they are now (one was taught, or removed)."""
+        combo = self.exercise
+        combo.clear()
+        for value, label in _exercise_labels().items():
+            combo.addItem(label, value)
+        self._show(self.session.settings)
 
     def _check(self, text: str, field: str) -> QCheckBox:
         """A checkbox that shows and sets the boolean setting `field`."""
@@ -335,7 +363,7 @@ class SettingsPanel(QWidget):
             size = (settings.camera_width_px, settings.camera_height_px)
             self.camera_size.setCurrentIndex(max(self.camera_size.findData(size), 0))
             self.camera_fps.setValue(settings.camera_fps)
-            wanted = EXERCISES.get(settings.exercise)
+            wanted = settings.pipeline().exercise
             if wanted != self.angle_plot.exercise:
                 self.angle_plot.set_exercise(wanted)
                 self.rep_list.clear()

@@ -204,7 +204,8 @@ def test_exercise_counting_and_angles_in_the_window(qtbot, window, short_clip) -
         return frame is not None and bool(frame.reps) and frame.reps[0][1] == "down"
 
     qtbot.waitUntil(settled_down, timeout=60000)
-    count, stage, angle_deg = window.view.frame.reps[0]
+    state = window.view.frame.reps[0]
+    count, stage, angle_deg = state.repetitions, state.stage, state.angle_deg
     assert count == 0 and stage == "down"
     assert math.isnan(angle_deg) or angle_deg <= EXERCISES["pushup"].down_deg, angle_deg
     assert window.panel.angle_plot.exercise == EXERCISES["pushup"]
@@ -237,7 +238,7 @@ def test_a_recording_with_an_exercise_keeps_its_count(qtbot, window, short_clip,
     saved = json.loads(out.with_suffix(".json").read_text())
     assert saved["exercise"] == "pushup"
     assert {int(pid): count for pid, count in saved["reps"].items()} == {
-        pid: count for pid, (count, _, _) in shown.items()
+        pid: state.repetitions for pid, state in shown.items()
     }
 
 

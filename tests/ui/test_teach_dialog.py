@@ -1,0 +1,53 @@
+"""Teaching an exercise in the window, as a user does: a real jumping-jack clip plays as the
+camera, Start, three repetitions, Stop, Save; the exercise is then chosen and counted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core.exercises import exercises_folder
+
+
+@pytest.fixture
+def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Taught exercises go to a config folder of the test's own."""
+    home = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    monkeypatch.setenv("APPDATA", str(home))
+    return home
+
+
+def test_teach_a_jumping_jack_in_the_window(qtbot, window, shared_data, config_home) -> None:
+    clip = shared_data / "exercise" / "jumpingjack_front_01.mp4"
+    label = next(
+        e
+        for e in json.loads((shared_data / "exercise" / "labels.json").read_text())
+        if e["file"] == clip.name
+    )
+    bottoms = label["rep_bottom_times_s"]
+    window.session.change(loop_video=False)
+    dialog = window.panel.open_teach_dialog()
+    dialog.start()
+    assert "Open a camera or a video first" in dialog.result.text()
+    window.open_source_text(str(clip))
+    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=120000)
+    dialog.name.setText("jumping_jack_mine")
+    dialog.start()
+    # Three repetitions, from rest before the first to rest after the third.
+    end_s = (bottoms[2] + bottoms[3]) / 2
+    qtbot.waitUntil(lambda: bool(dialog.frames) and dialog.frames[-1][0] >= end_s, timeout=240000)
+    dialog.stop()
+    assert dialog.lesson is not None, dialog.result.text()
+    assert dialog.save_button.isEnabled()
+    assert "repetitions counted in it" in dialog.result.text()
+    # Arms and legs both swing in a jumping jack: whichever it chose is a limb, not the trunk.
+    assert dialog.lesson.exercise.joints != "trunk"
+    dialog.save()
+    saved = exercises_folder() / "jumping_jack_mine.json"
+    assert saved.is_file() and str(config_home) in str(saved)
+    assert window.session.settings.exercise == "jumping_jack_mine"
+    assert window.panel.exercise.currentData() == "jumping_jack_mine"
+    assert window.session.settings.pipeline().exercise == dialog.lesson.exercise
