@@ -94,6 +94,10 @@ NEEDS: dict[str, ExerciseNeeds] = {
     # From the front the elbows bend towards the camera and the angle cannot be seen.
     "pushup": ExerciseNeeds(("shoulders", "elbows", "hands", "hips"), view="side"),
     "curl": ExerciseNeeds(("shoulders", "elbows", "hands", "hips")),
+    "lunge": ExerciseNeeds(("hips", "knees", "feet")),
+    "shoulder_press": ExerciseNeeds(("shoulders", "elbows", "hands")),
+    "front_raise": ExerciseNeeds(("shoulders", "elbows", "hands", "hips")),
+    "jumping_jack": ExerciseNeeds(("shoulders", "hands", "hips", "feet")),
 }
 #: Per exercise name: its rules (the text is what the person reads).
 RULES: dict[str, tuple[Rule, ...]] = {

@@ -258,3 +258,9 @@ def test_push_up_that_stops_short_is_told_to_go_lower() -> None:
     angles = [170.0] * 10 + list(np.linspace(170, 125, 20)) + list(np.linspace(125, 170, 20))
     said = run(FormCoach(EXERCISES["pushup"]), [plank(0.0, elbow_deg=a) for a in angles])
     assert said == ["Go lower"]
+
+
+def test_every_preset_says_what_the_camera_must_show() -> None:
+    from desktop_app.core.form import NEEDS
+
+    assert set(NEEDS) == set(EXERCISES)
