@@ -39,6 +39,8 @@ class TeachDialog(QDialog):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Teach an exercise")
+        # Wide enough for what it learnt to read in a few lines, not a clipped one.
+        self.setMinimumWidth(460)
         self.session = session
         self.frames: list[tuple[float, Sequence[TrackedPerson]]] = []
         self.lesson: Lesson | None = None
@@ -100,6 +102,7 @@ class TeachDialog(QDialog):
             self.lesson = teach(self.name.text().strip(), self.frames)
         except PoseCamError as exc:
             self.result.setText(f"Not learnt: {exc}")
+            self.adjustSize()
             return
         e, chosen = self.lesson.exercise, self.lesson.chosen
         seconds = self.frames[-1][0] - self.frames[0][0] if self.frames else 0.0
@@ -109,6 +112,7 @@ class TeachDialog(QDialog):
             f"over {seconds:.0f} s, {self.lesson.reps_shown} repetitions counted in it."
         )
         self.save_button.setEnabled(True)
+        self.adjustSize()
 
     def save(self) -> None:
         """Keep the exercise (replacing one of that name only if the user says so) and count
