@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -286,6 +286,18 @@ _STAGE_COLORS: Mapping[str, RGB] = MappingProxyType(
 )
 
 
+def _wrapped(text: str, width_of: Callable[[str], int], most_px: float) -> list[str]:
+    """`text` broken between words into lines no wider than `most_px` (a word longer than
+    that has a line of its own)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and width_of(f"{lines[-1]} {word}") <= most_px:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 @dataclass(frozen=True)
 class CountLine:
     """One person's line in the count panel."""
@@ -349,8 +361,11 @@ def draw_count_panel(
         )
         rows.append((h, parts))
     if cue:
-        w, h = size(cue, small_scale, small_thick)
-        rows.append((h, [(cue, small_scale, small_thick, (255, 210, 80), w)]))
+        # Kept to under half the picture's width, in as many lines as that takes, so that
+        # a long piece of advice does not cover the person.
+        for text in _wrapped(cue, lambda t: size(t, small_scale, small_thick)[0], width * 0.45):
+            w, h = size(text, small_scale, small_thick)
+            rows.append((h, [(text, small_scale, small_thick, (255, 210, 80), w)]))
     gap = pad
     row_widths = [sum(p[4] for p in parts) + gap * (len(parts) - 1) for _, parts in rows]
     box_w = min(max(row_widths) + 2 * pad, width)

@@ -54,11 +54,13 @@ class RepList(QWidget):
         )
         layout.addWidget(self.table)
         self.reps: list[Rep] = []
+        self._fit_table()
 
     def clear(self) -> None:
         self.reps.clear()
         self.table.setRowCount(0)
         self.summary.setText("No repetitions yet")
+        self._fit_table()
 
     def take(self, frame: LiveFrame) -> None:
         """Add the repetition this frame finished, if it finished one."""
@@ -94,6 +96,10 @@ class RepList(QWidget):
             )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """As tall as its rows: no empty box before the first repetition."""
         rows = self.table.rowCount()
         height = self.table.horizontalHeader().height() + sum(
             self.table.rowHeight(r) for r in range(rows)

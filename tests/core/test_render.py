@@ -204,3 +204,17 @@ def test_labels_on_a_mirrored_picture_still_read_left_to_right() -> None:
     glyphs = plain[top : bottom + 1, start : end + 1]
     assert np.array_equal(glyphs, flipped[top2 : bottom2 + 1, start2 : end2 + 1])
     assert abs((start + end) / 2 - (399 - (start2 + end2) / 2)) <= 2
+
+
+def test_a_long_cue_wraps_and_leaves_the_left_of_the_picture_alone() -> None:
+    frame = np.full((720, 1280, 3), 128, np.uint8)
+    cue = "Step back: your hips, knees and feet must be in the picture"
+    draw_count_panel(frame, "Squats", [CountLine("", 2, "up")], cue)
+    changed = (frame != 128).any(axis=-1)
+    cols = np.flatnonzero(changed.any(axis=0))
+    assert cols[0] >= 1280 // 2
+    one_line = np.full((720, 1280, 3), 128, np.uint8)
+    draw_count_panel(one_line, "Squats", [CountLine("", 2, "up")], "Chest up")
+    rows = np.flatnonzero(changed.any(axis=1))
+    rows_short = np.flatnonzero((one_line != 128).any(axis=-1).any(axis=1))
+    assert rows[-1] > rows_short[-1]  # the long cue took more lines
