@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
             lambda: self._say(f"{session.playback.source}: end of the video", 10000)
         )
         session.recording_changed.connect(self._show_recording)
+        session.preparing.connect(self.view.show_message)
         session.recording_message.connect(lambda text: self._say(text, 15000))
         self._show_settings(session.settings)
         if session.load_warning:

@@ -78,6 +78,8 @@ class Session(QObject):
     recording_message = Signal(str)
     #: The repetition count starts from zero again.
     reps_reset = Signal()
+    #: What is happening before the first frame, in words ("Loading the pose model…").
+    preparing = Signal(str)
 
     def __init__(
         self,
@@ -168,6 +170,7 @@ class Session(QObject):
         worker.source_opened.connect(self._source_opened)
         worker.problem.connect(self._problem)
         worker.source_ended.connect(self.source_ended)
+        worker.preparing.connect(self.preparing)
         worker.recording_changed.connect(self._recording_changed)
         worker.problem_recording.connect(
             lambda text: self.recording_message.emit(f"Recording stopped: {text}")

@@ -63,6 +63,8 @@ class PoseWorker(QThread):
     recording_changed = Signal(object)
     #: A recording could not start or go on: a one-line message (the live view goes on).
     problem_recording = Signal(str)
+    #: What the thread is doing before the first frame, in words ("Loading the pose model…").
+    preparing = Signal(str)
 
     def __init__(
         self,
@@ -129,7 +131,11 @@ class PoseWorker(QThread):
             self.problem.emit(f"processing failed: {type(exc).__name__}: {exc}")
 
     def _run(self) -> None:
-        model = self._model or load_default_model()
+        model = self._model
+        if model is None:
+            # Seconds on a slow disk or a first start: the window says so meanwhile.
+            self.preparing.emit("Loading the pose model…")
+            model = load_default_model()
         loop = LiveLoop(
             self._open_source,
             self._settings,

@@ -114,3 +114,20 @@ def test_cue_sound_plays_or_says_why_it_cannot(qtbot) -> None:
             assert "sound" in sound.problem and "\n" not in sound.problem
     finally:
         sound.close()
+
+
+def test_the_window_says_it_loads_the_model_before_the_first_frame(
+    qtbot, tmp_path: Path, short_clip
+) -> None:
+    from desktop_app.ui.main_window import MainWindow
+
+    window = MainWindow(settings_file=tmp_path / "settings.json")  # no model given: it loads
+    qtbot.addWidget(window)
+    said: list[str] = []
+    window.session.preparing.connect(said.append)
+    frames: list[LiveFrame] = []
+    window.session.frame_ready.connect(frames.append)
+    window.open_source_text(str(short_clip))
+    qtbot.waitUntil(lambda: bool(frames), timeout=120000)
+    assert said == ["Loading the pose model…"]
+    window.close()
