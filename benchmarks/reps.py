@@ -1,6 +1,6 @@
 """How well does PoseCam count repetitions on real footage? Counted against counted by eye.
 
-    python benchmarks/reps.py [--clips NAME ...] [--cache DIR] [--fresh] [--margins]
+    python benchmarks/reps.py [--clips NAME ...] [--cache DIR] [--fresh] [--margins] [--depth]
 
 Every clip in ../shared/data/exercise (labels.json) and the 5 fps squat clip in
 ../shared/data/videos runs through the real PosePipeline with the settings `posecam annotate
@@ -18,7 +18,13 @@ exercise taught so, to show how well teaching does.
 Prints per clip the exercise, the count against the label, whether it is within the honest
 range and how many labelled turning points have a counted repetition turning there, then the
 share of clips counted right and the total absolute error as a share of the labelled
-repetitions. `--margins` counts again with each preset threshold moved. Not a test.
+repetitions. `--margins` counts again with each preset threshold moved.
+
+`--depth` measures each counted repetition's depth (Rep.depth_deg, the counted angle at the
+turning point) against the same angle on benchmarks/trust.py's lag-free reference (from its
+cache), with annotate's defaults (what users get) and with the temporal filters turned off one
+by one (DEPTH_SETUPS; each recorded once and cached like the default); see `compare_depths`.
+Not a test.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import argparse
 import datetime
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -39,10 +46,26 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+# benchmarks/trust.py's lag-free reference and its cached detections (this folder is on the
+# path when a benchmark runs as a script).
+from trust import build_reference  # noqa: E402
+from trust_data import Clip as TrustClip  # noqa: E402
+from trust_data import fill_reference_gaps  # noqa: E402
+from trust_data import load_or_record as load_or_record_detections  # noqa: E402
+
 from desktop_app.annotate import AnnotateOptions  # noqa: E402
+from desktop_app.core.angles import image_angles  # noqa: E402
 from desktop_app.core.model import PoseModel, load_default_model  # noqa: E402
 from desktop_app.core.pipeline import PosePipeline  # noqa: E402
-from desktop_app.core.reps import EXERCISES, Exercise, RepTracker, Stage  # noqa: E402
+from desktop_app.core.rep_analysis import Rep  # noqa: E402
+from desktop_app.core.reps import (  # noqa: E402
+    EXERCISES,
+    Exercise,
+    RepTracker,
+    Stage,
+    exercise_angle,
+)
+from desktop_app.core.smoothing import DEFAULT_SMOOTHING  # noqa: E402
 from desktop_app.core.teach import Lesson, TeachError, teach  # noqa: E402
 from desktop_app.core.tracking import TrackedPerson  # noqa: E402
 from desktop_app.media.sources import VideoFileSource  # noqa: E402
@@ -62,6 +85,26 @@ _PIPELINE_SOURCES = (
     "smoothing.py",
     "tracking.py",
 )
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the pipeline runs with, of what a user may choose (annotate's options)."""
+
+    smoothing: str = DEFAULT_SMOOTHING
+    num_poses: int = 1
+
+    def options(self, path: Path, exercise: Exercise | None = None) -> AnnotateOptions:
+        return AnnotateOptions(
+            input=path, exercise=exercise, smoothing=self.smoothing, num_poses=self.num_poses
+        )
+
+    def __str__(self) -> str:
+        return f"--smoothing {self.smoothing} --num-poses {self.num_poses}"
+
+
+#: `posecam annotate`'s defaults: what users get.
+ANNOTATE = Setup()
 
 
 @dataclass(frozen=True)
@@ -86,8 +129,10 @@ class Clip:
         low, high = self.label["reps_acceptable"]
         return int(low), int(high)
 
-    def key(self, model: PoseModel) -> str:
+    def key(self, model: PoseModel, setup: Setup = ANNOTATE) -> str:
         digest = hashlib.sha256(f"{_CACHE_VERSION}-{model.sha256}".encode())
+        if setup != ANNOTATE:  # annotate's own keeps the key it always had
+            digest.update(repr(setup).encode())
         for name in _PIPELINE_SOURCES:
             digest.update((REPO / "desktop_app" / "core" / name).read_bytes())
         digest.update(self.path.read_bytes())
@@ -153,9 +198,9 @@ class Recording:
             yield float(t), self.people(i)
 
 
-def record(clip: Clip, model: PoseModel) -> Recording:
+def record(clip: Clip, model: PoseModel, setup: Setup = ANNOTATE) -> Recording:
     """Run the pipeline as annotate does (no exercise: counting changes nothing upstream)."""
-    settings = AnnotateOptions(input=clip.path).pipeline_settings()
+    settings = setup.options(clip.path).pipeline_settings()
     times: list[float] = []
     frames: list[tuple[TrackedPerson, ...]] = []
     with VideoFileSource(clip.path) as source, PosePipeline(model, settings) as pipeline:
@@ -185,12 +230,12 @@ def record(clip: Clip, model: PoseModel) -> Recording:
     return rec
 
 
-def load_or_record(clip: Clip, model: PoseModel, cache: Path) -> Recording:
-    path = cache / f"{clip.name}-{clip.key(model)}.npz"
+def load_or_record(clip: Clip, model: PoseModel, cache: Path, setup: Setup = ANNOTATE) -> Recording:
+    path = cache / f"{clip.name}-{clip.key(model, setup)}.npz"
     if path.exists():
         with np.load(path) as data:
             return Recording(**{name: data[name] for name in data.files})
-    rec = record(clip, model)
+    rec = record(clip, model, setup)
     cache.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.npz")
     np.savez_compressed(partial, **vars(rec))
@@ -226,9 +271,11 @@ def count(rec: Recording, exercise: Exercise) -> int:
     return sum(replay(rec, exercise).counts().values())
 
 
-def run_fresh(clip: Clip, model: PoseModel, exercise: Exercise) -> RepTracker:
+def run_fresh(
+    clip: Clip, model: PoseModel, exercise: Exercise, setup: Setup = ANNOTATE
+) -> RepTracker:
     """The whole pipeline with the exercise set, as `posecam annotate --exercise` runs it."""
-    settings = AnnotateOptions(input=clip.path, exercise=exercise).pipeline_settings()
+    settings = setup.options(clip.path, exercise).pipeline_settings()
     with VideoFileSource(clip.path) as source, PosePipeline(model, settings) as pipeline:
         for frame in source:
             pipeline.process(frame, draw_in_place=True)
@@ -367,6 +414,137 @@ def print_margins(rows: list[tuple[Clip, Recording, Exercise]]) -> None:
         print(f"| {clip.name} | " + " | ".join(map(str, counts)) + " |")
 
 
+# -- each repetition's depth against the lag-free reference -----------------------------------
+#
+# The live depth is the counted angle at the turning point as the pipeline measures it while
+# the clip plays: MediaPipe in VIDEO mode (it tracks the person from frame to frame and, for
+# one person, filters its landmarks) and then PoseCam's smoothing. Both filters are causal: at
+# a turning point one can lag and cut the extreme short, or, predicting from the speed, carry
+# past it. The reference (benchmarks/trust.py) is MediaPipe in IMAGE mode on every frame on its
+# own: no tracking, no temporal filter, nothing carried over from the frames before. Its
+# landmarks are then smoothed by a centred (zero-phase) Savitzky-Golay window of about 0.2 s,
+# which takes out frame-to-frame noise without moving the turning point in time and, being a
+# quadratic fit, without rounding it off. It shares none of the live path's filtering, so it
+# cannot lag along with it and make a lagging depth look right: where the two agree, the depth
+# is in the picture. What is left between them is the filters' doing plus the 2D model's own
+# noise (VIDEO and IMAGE mode place joints a little differently); DEPTH_SETUPS turns the
+# filters off one by one to tell them apart.
+
+#: benchmarks/trust.py's cache of the reference detections (trust_data.py), beside ours.
+REFERENCE_CACHE = DEFAULT_CACHE.parent
+#: Issue 15's target: each repetition's depth within this of the reference's, in degrees.
+DEPTH_TARGET_DEG = 5.0
+#: Half a millisecond: the pipeline's frame times and the reference's are the same numbers.
+_SAME_TIME_S = 0.0005
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The lag-free reference person over a clip, frame by frame."""
+
+    times_s: np.ndarray
+    #: (frames, 33, 4) x_px, y_px, z, visibility: trust.py's smoothed positions with each
+    #: frame's own visibility (NaN where it found nobody), so `exercise_angle` applies the
+    #: live counter's rule for which sides count.
+    landmarks_px: np.ndarray
+
+    def angle(self, exercise: Exercise) -> np.ndarray:
+        """The exercise's counted angle in each frame (NaN where not seen)."""
+        return np.array(
+            [exercise_angle(exercise, image_angles(lm), lm) for lm in self.landmarks_px]
+        )
+
+
+def reference_for(clip: Clip, model: PoseModel, cache: Path) -> Reference:
+    """trust.py's reference for `clip`, from its cache (recorded once if absent: the pose
+    model in IMAGE and VIDEO mode over every frame, minutes per clip)."""
+    det = load_or_record_detections(TrustClip(clip.name, "video", path=clip.path), model, cache)
+    fill_reference_gaps(det, model, cache)
+    ref = build_reference(det)
+    landmarks = det.reference_px.astype(float)
+    landmarks[:, :, :2] = ref.points
+    return Reference(det.times_ms / 1000.0, landmarks)
+
+
+@dataclass(frozen=True)
+class DepthPair:
+    """One counted repetition's depth, live and on the reference."""
+
+    rep: Rep
+    reference_deg: float
+
+    @property
+    def difference(self) -> float:
+        """Live minus reference, degrees: for a turn at a low (a squat's bottom) positive is
+        shallower than the reference, for a turn at a high (a press's top) negative is."""
+        return self.rep.depth_deg - self.reference_deg
+
+
+def compare_depths(reps: RepTracker, exercise: Exercise, reference: Reference) -> list[DepthPair]:
+    """Each counted repetition's depth against the reference's extreme of the same angle
+    (the same Exercise, the same sides rule) over the repetition's own frames, from its last
+    moment at rest to the first back (start_s..end_s, which hold the turning point whatever
+    the lag). Repetitions the reference does not see at all are left out."""
+    angle = reference.angle(exercise)
+    pick = np.nanmin if exercise.turns == Stage.DOWN else np.nanmax
+    pairs = []
+    for person in reps.all_reps().values():
+        for rep in person:
+            t = reference.times_s
+            within = angle[(t >= rep.start_s - _SAME_TIME_S) & (t <= rep.end_s + _SAME_TIME_S)]
+            if np.isfinite(within).any():
+                pairs.append(DepthPair(rep, float(pick(within))))
+    return pairs
+
+
+#: --depth: what users get, and what tells the lag of each temporal filter from the 2D
+#: model's noise. MediaPipe filters its landmarks itself only when it looks for one person.
+DEPTH_SETUPS: dict[Setup, str] = {
+    ANNOTATE: "annotate's defaults, what users get: MediaPipe's VIDEO mode, which for one "
+    "person filters its landmarks itself, then PoseCam's Kalman smoothing",
+    Setup("none"): "PoseCam's smoothing off: MediaPipe's VIDEO mode as it comes, its own "
+    "filter still on",
+    Setup(num_poses=2): "asking MediaPipe for up to 2 people, which turns its own filter "
+    "off: PoseCam's Kalman smoothing alone",
+    Setup("none", 2): "both off: MediaPipe's VIDEO mode for up to 2 people (it still tracks "
+    "the person from frame to frame), no temporal filter at all",
+}
+
+
+def depth_summary(pairs: list[DepthPair]) -> tuple[int, int, float, float]:
+    """Repetitions within DEPTH_TARGET_DEG, compared, and the mean and max error."""
+    errors = [abs(p.difference) for p in pairs]
+    if not errors:
+        return 0, 0, math.nan, math.nan
+    within = sum(e <= DEPTH_TARGET_DEG for e in errors)
+    return within, len(errors), float(np.mean(errors)), max(errors)
+
+
+def depth_line(pairs: list[DepthPair]) -> str:
+    within, compared, mean, most = depth_summary(pairs)
+    if not compared:
+        return "no repetition to compare"
+    return (
+        f"{within} of {compared} repetitions within {DEPTH_TARGET_DEG:g} degrees of the "
+        f"reference, {100.0 * within / compared:.0f} % (target 100 %); error "
+        f"(|live - reference|) mean {mean:.1f}, max {most:.1f} degrees"
+    )
+
+
+def print_depths(rows: list[tuple[Clip, str, list[DepthPair]]]) -> None:
+    print(
+        "| clip | exercise | reps compared | mean error | max error "
+        "| each repetition, live - reference |"
+    )
+    print("|---|---|---|---|---|---|")
+    for clip, exercise, pairs in rows:
+        _, compared, mean, most = depth_summary(pairs)
+        each = " ".join(f"{p.difference:+.1f}" for p in pairs)
+        print(f"| {clip.name} | {exercise} | {compared} | {mean:.1f} | {most:.1f} | {each} |")
+    print()
+    print(depth_line([p for _, _, pairs in rows for p in pairs]).capitalize() + ".")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips", nargs="*", help="only these clips (file names without .mp4)")
@@ -377,6 +555,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"also count with each threshold moved by {MARGIN_DEG:g} degrees",
     )
+    parser.add_argument(
+        "--depth",
+        action="store_true",
+        help="also compare each repetition's depth with trust.py's lag-free reference, with "
+        "annotate's defaults and with the temporal filters off (target: within "
+        f"{DEPTH_TARGET_DEG:g} degrees)",
+    )
+    parser.add_argument(
+        "--reference-cache",
+        type=Path,
+        default=REFERENCE_CACHE,
+        help="benchmarks/trust.py's cache (its --cache)",
+    )
     args = parser.parse_args(argv)
     if not SHARED.is_dir():
         print(f"no shared data at {SHARED}", file=sys.stderr)
@@ -384,14 +575,23 @@ def main(argv: list[str] | None = None) -> int:
     model = load_default_model()
     command = "python benchmarks/reps.py" + (" --fresh" if args.fresh else "")
     presets, teachings, recorded = [], [], []
+    #: What each clip of the first table was counted with, for --depth.
+    counted_with: list[tuple[Clip, str, Exercise, RepTracker]] = []
 
-    def counted(clip: Clip, rec: Recording, exercise: Exercise) -> RepTracker:
-        return run_fresh(clip, model, exercise) if args.fresh else replay(rec, exercise)
+    def counted(
+        clip: Clip, rec: Recording | None, exercise: Exercise, setup: Setup = ANNOTATE
+    ) -> RepTracker:
+        """Counted on the pipeline's recorded people (`rec`, or the clip's recording with
+        `setup`), or with --fresh by the whole pipeline."""
+        if args.fresh:
+            return run_fresh(clip, model, exercise, setup)
+        return replay(rec or load_or_record(clip, model, args.cache, setup), exercise)
 
     for clip in all_clips(args.clips):
         rec = load_or_record(clip, model, args.cache)
         key = preset_for(clip)
         what = key or clip.label["exercise"]
+        lesson = None
         try:
             lesson, (start, end) = taught(clip, rec)
         except TeachError as exc:
@@ -406,9 +606,12 @@ def main(argv: list[str] | None = None) -> int:
             total = sum(reps.counts().values())
             presets.append(Row(clip, key, "preset", total, turns_matched(reps, clip.turns_s)))
             recorded.append((clip, rec, EXERCISES[key]))
+            counted_with.append((clip, key, EXERCISES[key], reps))
         else:
             # No preset: counted as the user would, with one taught from the clip itself.
             presets.append(teachings[-1])
+            if lesson is not None:
+                counted_with.append((clip, f"{what}, taught", lesson.exercise, reps))
     print("Each clip with its preset, or where there is none taught from it:")
     print()
     print_table(presets, command)
@@ -422,6 +625,31 @@ def main(argv: list[str] | None = None) -> int:
     print_table(teachings, command)
     if args.margins:
         print_margins(recorded)
+    if args.depth:
+        print()
+        print(
+            f"Each repetition's depth against the lag-free reference, `{command} --depth`, "
+            f"{datetime.date.today().isoformat()}, the clips counted as in the first table."
+        )
+        references = {
+            clip.name: reference_for(clip, model, args.reference_cache) for clip, *_ in counted_with
+        }
+        overall: list[tuple[Setup, list[DepthPair]]] = []
+        for setup, words in DEPTH_SETUPS.items():
+            rows = []
+            for clip, what, exercise, reps in counted_with:
+                if setup != ANNOTATE:
+                    reps = counted(clip, None, exercise, setup)
+                pairs = compare_depths(reps, exercise, references[clip.name])
+                rows.append((clip, what, pairs))
+            print(f"\n`{setup}`, {words}:\n")
+            print_depths(rows)
+            overall.append((setup, [p for _, _, pairs in rows for p in pairs]))
+        print(f"\n| pipeline | within {DEPTH_TARGET_DEG:g} degrees | mean error | max error |")
+        print("|---|---|---|---|")
+        for setup, pairs in overall:
+            within, compared, mean, most = depth_summary(pairs)
+            print(f"| `{setup}` | {within} of {compared} | {mean:.1f} | {most:.1f} |")
     return 0
 
 
