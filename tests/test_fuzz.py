@@ -131,3 +131,33 @@ def test_the_judge_sees_an_unplayable_video_and_keypoints_that_end_early(
     odd = Outcome(item, [], exit_code=1)
     judge(odd, tmp_path / "none.mp4", tmp_path / "none.json")
     assert odd.failures == ["exit"]
+
+
+@pytest.mark.parametrize("container", ["mp4", "avi"])
+@pytest.mark.parametrize("frames_cut", [2, 3])
+def test_a_file_that_counts_its_frames_is_cut_short_by_even_one(
+    clean: dict[str, bytes], tmp_path: Path, container: str, frames_cut: int
+) -> None:
+    """MP4 and AVI count their frames exactly: losing the last few is a cut, exit 2 with the
+    frames before it kept, not "1 frame damaged, the rest was read" (the fuzzer found cuts of
+    2-3 frames passing so). (A cut inside the very last frame leaves all its packets, one
+    short: that is reported as one damaged frame, which it is.)"""
+    from desktop_app.errors import InputError
+    from desktop_app.media.sources import VideoFileSource
+
+    whole = tmp_path / f"whole.{container}"
+    whole.write_bytes(clean[container])
+    with VideoFileSource(whole) as source:
+        assert sum(1 for _ in source) == SEED_FRAMES and source.damage is None
+    # Cut inside the last frames' data: the bytes of the file up to where the wanted last
+    # frame's packet ends, found by reading the packets' positions.
+    import av
+
+    with av.open(str(whole)) as probe:
+        ends = sorted(p.pos + p.size for p in probe.demux(video=0) if p.pos is not None and p.size)
+    cut = tmp_path / f"cut.{container}"
+    cut.write_bytes(clean[container][: ends[SEED_FRAMES - frames_cut - 1] + 8])
+    with pytest.raises(InputError) as caught, VideoFileSource(cut) as source:
+        for _ in source:
+            pass
+    assert "ends early" in str(caught.value)

@@ -36,9 +36,14 @@ from desktop_app.media.images import (
     read_image,
 )
 
-# How far short of its declared length a file may end before we call it cut off. Containers'
-# declared frame counts are estimates, so a small shortfall is normal.
+# How far short of its declared length a file may end before we call it cut off, where the
+# length is an estimate (a duration, not a count of frames): a small shortfall is normal there.
 _TRUNCATION_SLACK_FRAMES = 2
+# Where the container counts its frames (MP4's sample table, AVI's header) the count is exact:
+# a file with even one frame fewer was cut (the fuzzer found cuts of the last 2-3 frames
+# passing as "1 frame damaged, the rest was read"). Half a frame allows for rounding of times.
+_EXACT_SLACK_FRAMES = 0
+_EXACT_SLACK_S_IN_FRAMES = 0.5
 
 
 class FrameSource(Closeable):
@@ -411,13 +416,24 @@ def _declared_length(
         frames = int(stream.frames)
         time_base = stream.time_base
         indexed_s = float(stream.duration * time_base) if stream.duration and time_base else 0.0
-        indexed = indexed_s >= (frames - slack_frames) * frame_s
+        # The index's duration is counted from the same frames: within half a frame.
+        indexed = indexed_s >= (frames - _EXACT_SLACK_S_IN_FRAMES) * frame_s
         return _DeclaredLength(
-            frames, frames * frame_s, None, slack_frames * frame_s, slack_frames, indexed
+            frames,
+            frames * frame_s,
+            None,
+            _EXACT_SLACK_S_IN_FRAMES * frame_s,
+            _EXACT_SLACK_FRAMES,
+            indexed,
         )
     if stream.duration and stream.time_base:
         seconds = float(stream.duration * stream.time_base)
-        frames = int(stream.frames) or (round(seconds / frame_s) if frame_s else 0)
+        if stream.frames:
+            # Counted frames: exact.
+            slack_frames = _EXACT_SLACK_FRAMES
+            slack_s = _EXACT_SLACK_S_IN_FRAMES * (frame_s or 0.04)
+            return _DeclaredLength(int(stream.frames), seconds, stream.start_time, slack_s, 0)
+        frames = round(seconds / frame_s) if frame_s else 0
         slack_s = slack_frames * (frame_s or 0.04)
         return _DeclaredLength(frames, seconds, stream.start_time, slack_s, slack_frames)
     if container.duration and container.duration > 0 and frame_s:
