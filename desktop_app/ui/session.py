@@ -144,6 +144,13 @@ class Session(QObject):
         """Change some settings, e.g. `change(mirror=True)`."""
         self.update_settings(replace(self._settings, **fields))
 
+    def use_exercise(self, name: str) -> None:
+        """Count `name`, read anew: it may have just been taught or changed under the name
+        already chosen, which as a setting would not change."""
+        if self._settings.exercise == name:
+            self.change(exercise="")
+        self.change(exercise=name)
+
     def save(self) -> str | None:
         """Write the settings back to their file; a one-line warning if that failed."""
         return self._loaded.save(self._settings)

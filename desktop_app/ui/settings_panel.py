@@ -7,6 +7,7 @@ session says the settings now are, whoever changed them (a menu, a shortcut, the
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from types import MappingProxyType
 
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QMessageBox,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -29,12 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core import limits
-from desktop_app.core.exercises import saved_exercises
+from desktop_app.core.exercises import exercises_folder, save_exercise, saved_exercises
 from desktop_app.core.limits import Limits
 from desktop_app.core.render import RGB, STYLE_PRESETS, Style
 from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
 from desktop_app.core.smoothing import SMOOTHING_CHOICES
+from desktop_app.errors import PoseCamError
 from desktop_app.settings import Settings
 from desktop_app.ui.angle_plot import AnglePlot
 from desktop_app.ui.rep_list import RepList
@@ -183,6 +186,7 @@ class SettingsPanel(QWidget):
         self.show_angles = self._check("Show joint angles", "show_angles")
         form.addRow(self.show_angles)
         self.angle_plot = AnglePlot()
+        self.angle_plot.thresholds_changed.connect(self._thresholds_dragged)
         form.addRow(self.angle_plot)
         self.rep_list = RepList()
         form.addRow(self.rep_list)
@@ -253,6 +257,27 @@ class SettingsPanel(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    def _thresholds_dragged(self, down_deg: float, up_deg: float) -> None:
+        """Save a taught exercise's thresholds as dragged on the plot, and count with them
+        (from zero: a count made with other thresholds would mix two rules)."""
+        exercise = self.angle_plot.exercise
+        if exercise is None or exercise.name in EXERCISES:
+            return
+        changed = replace(exercise, down_deg=down_deg, up_deg=up_deg)
+        path = exercises_folder() / f"{exercise.name}.json"
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            taught_from = saved.get("taught_from") if isinstance(saved, dict) else None
+        except (OSError, ValueError):
+            taught_from = None
+        try:
+            save_exercise(changed, overwrite=True, taught_from=taught_from)
+        except PoseCamError as exc:
+            QMessageBox.warning(self, "Thresholds not saved", str(exc))
+            self.angle_plot.set_exercise(exercise, editable=True)
+            return
+        self.session.use_exercise(exercise.name)
 
     def refresh_exercises(self) -> None:
         """List the exercises as they are now (one was taught, or removed)."""
@@ -365,7 +390,9 @@ class SettingsPanel(QWidget):
             self.camera_fps.setValue(settings.camera_fps)
             wanted = settings.pipeline().exercise
             if wanted != self.angle_plot.exercise:
-                self.angle_plot.set_exercise(wanted)
+                # A taught exercise's thresholds can be dragged on the plot; a preset's not.
+                taught = wanted is not None and wanted.name not in EXERCISES
+                self.angle_plot.set_exercise(wanted, editable=taught)
                 self.rep_list.clear()
         finally:
             self._updating = False

@@ -132,11 +132,7 @@ class TeachDialog(QDialog):
         except PoseCamError as exc:
             self.result.setText(f"Not saved: {exc}")
             return
-        if self.session.settings.exercise == exercise.name:
-            # Taught again under the same name: the setting does not change, so let go of
-            # the old one first for the new thresholds to be read.
-            self.session.change(exercise="")
-        self.session.change(exercise=exercise.name)
+        self.session.use_exercise(exercise.name)
         self.accept()
 
     def _may_replace(self, name: str) -> bool:

@@ -51,3 +51,29 @@ def test_teach_a_jumping_jack_in_the_window(qtbot, window, shared_data, config_h
     assert window.session.settings.exercise == "jumping_jack_mine"
     assert window.panel.exercise.currentData() == "jumping_jack_mine"
     assert window.session.settings.pipeline().exercise == dialog.lesson.exercise
+
+
+def test_a_taught_exercises_thresholds_are_dragged_on_the_plot(qtbot, window, config_home) -> None:
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from desktop_app.core.exercises import find_exercise, save_exercise
+    from desktop_app.core.reps import Exercise
+
+    save_exercise(Exercise("hinge", ("left_hip", "right_hip"), 100.0, 160.0, title="Hinges"))
+    window.panel.refresh_exercises()
+    plot = window.panel.angle_plot
+    window.session.change(exercise="squat")
+    assert not plot.editable  # a preset's thresholds stay as they are
+    window.session.change(exercise="hinge")
+    assert plot.editable
+    x = plot.width() // 2
+    start = QPoint(x, round(plot._y_of(100.0)))
+    end = QPoint(x, round(plot._y_of(80.0)))
+    QTest.mousePress(plot, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(plot, end)
+    QTest.mouseRelease(plot, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    saved = find_exercise("hinge")
+    assert abs(saved.down_deg - 80.0) <= 2.0 and saved.up_deg == 160.0
+    assert window.session.settings.pipeline().exercise == saved
+    assert plot.exercise == saved
