@@ -41,3 +41,24 @@ def route_output() -> Path | None:
         level=logging.INFO, stream=stream, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return path
+
+
+def log_unexpected(exc: BaseException, command: str) -> str:
+    """Append the traceback of an error nobody foresaw to PoseCam's log file, with the command
+    that met it; says in a few words where it went, or why it could not be saved."""
+    import datetime
+    import traceback
+
+    from desktop_app import __version__
+    from desktop_app.errors import reason
+
+    path = log_folder() / LOG_FILE
+    when = datetime.datetime.now().isoformat(timespec="seconds")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{when} PoseCam {__version__}, unexpected error in: {command}\n")
+            log.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    except OSError as log_error:
+        return f"no details saved: cannot write {path}: {reason(log_error)}"
+    return f"details in {path}"

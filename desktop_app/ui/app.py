@@ -40,6 +40,24 @@ def display_problem() -> str | None:
     return None
 
 
+def _guard_slots(window) -> None:
+    """An error nobody foresaw in a slot (a click, a timer) must not print a bare traceback
+    and carry on silently: one line on the terminal and in the status bar, the traceback in
+    the log file, and the window goes on."""
+    from desktop_app.app_log import log_unexpected
+
+    def report(kind: type[BaseException], exc: BaseException, tb: object) -> None:
+        if isinstance(exc, KeyboardInterrupt):
+            window.close()
+            return
+        where = log_unexpected(exc, "posecam (the window)")
+        message = f"unexpected error: {type(exc).__name__}: {exc} ({where})"
+        print(f"posecam: {message}", file=sys.stderr)
+        window.statusBar().showMessage(message, 20000)
+
+    sys.excepthook = report
+
+
 def run_window(source: str | None, record: Path | None, settings_file: Path | None) -> int:
     """Open the window (on `source`, or the last or default camera) and run until it closes."""
     problem = display_problem()
@@ -64,6 +82,7 @@ def run_window(source: str | None, record: Path | None, settings_file: Path | No
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     window = MainWindow(settings_file=settings_file, qsettings=QSettings())
+    _guard_slots(window)
     # Ctrl+C in the terminal and SIGTERM close the window the normal way (the worker stops,
     # the recording is finalised). Python runs signal handlers only between bytecodes, so a
     # timer wakes the interpreter a few times a second while Qt's loop waits.
