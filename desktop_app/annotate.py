@@ -18,6 +18,7 @@ from desktop_app.core.pose import RunningMode
 from desktop_app.core.reps import Exercise
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH
 from desktop_app.errors import InputError, OutputError, add_note, reason
+from desktop_app.media.audio import AudioInput, SoundKept, close_quietly, open_audio
 from desktop_app.media.background import read_ahead
 from desktop_app.media.images import is_image_path
 from desktop_app.media.keypoints import (
@@ -59,6 +60,8 @@ class AnnotateOptions:
     show_angles: bool = False
     #: With an exercise: draw the count large on the picture.
     show_count: bool = True
+    #: Keep the video's sound (copied, or encoded to AAC where the container needs it).
+    audio: bool = True
 
     def pipeline_settings(self) -> PipelineSettings:
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
@@ -95,6 +98,10 @@ class AnnotateSummary:
     reps: dict[int, int] | None = None
     #: With an exercise: the table of repetitions (one row each), NAME_reps.csv.
     reps_table: Path | None = None
+    #: The input's sound in the output: copied or encoded again; None without.
+    sound: SoundKept | None = None
+    #: Why the input's sound is missing from the output, or ends early there, if it does.
+    sound_problem: str | None = None
 
     @property
     def frames_per_second(self) -> float:
@@ -107,7 +114,10 @@ class AnnotateSummary:
             f"{self.input.name}: {self.frames} {noun}, {self.frames_with_person} with a person",
             f"{self.frames_per_second:.1f} frames/s",
         ]
-        parts.append(f"annotated -> {self.output}" + (f" ({self.codec})" if self.codec else ""))
+        about = [self.codec] if self.codec else []
+        if self.sound is not None:
+            about.append(f"with sound: {self.sound}")
+        parts.append(f"annotated -> {self.output}" + (f" ({', '.join(about)})" if about else ""))
         if self.keypoints:
             parts.append(f"keypoints -> {self.keypoints}")
         if self.reps is not None:
@@ -217,7 +227,11 @@ def annotate(
 
     # Open the input before loading the model so a wrong file name is reported at once.
     source = ImageSource(input_path) if image_input else VideoFileSource(input_path)
+    audio: AudioInput | None = None
     try:
+        if options.audio and not image_input:
+            # The sound is read from a second opening of the file, as the video is written.
+            audio = open_audio(input_path)
         if model is None:
             model = load_model(options.model) if options.model else load_default_model()
         mode = RunningMode.IMAGE if image_input else RunningMode.VIDEO
@@ -233,14 +247,16 @@ def annotate(
             mirrored=source.mirrored,
         )
         with PosePipeline(model, options.pipeline_settings(), mode) as pipeline:
-            return _run(options, source, pipeline, output, header, progress)
+            return _run(options, source, audio, pipeline, output, header, progress)
     finally:
+        close_quietly(audio)
         source.close()
 
 
 def _run(
     options: AnnotateOptions,
     source: ImageSource | VideoFileSource,
+    audio: AudioInput | None,
     pipeline: PosePipeline,
     output: Path,
     header: dict[str, object],
@@ -270,6 +286,7 @@ def _run(
         wait_when_full=True,
         replace=True,
         times_from_zero=False,
+        audio=audio,
     )
     try:
         try:
@@ -341,4 +358,6 @@ def _run(
         exercise=pipeline.reps.exercise.name if pipeline.reps is not None else None,
         reps=pipeline.reps.counts() if pipeline.reps is not None else None,
         reps_table=reps_table,
+        sound=outputs.sound,
+        sound_problem=outputs.sound_problem,
     )

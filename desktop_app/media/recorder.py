@@ -16,6 +16,10 @@ keypoints to the same frame, never a torn row), files left with no frame are rem
 `problem` says in one line what happened and what was kept, and further frames are refused.
 A folder deleted during the recording stops it too; the files, which live on while open, are
 saved again (media.output_file) and `problem` says where.
+
+Given the input's sound (`audio`, media.audio), the annotated video carries it, in the same
+fragments as the frames: `posecam annotate` passes it; live recordings have none (a camera
+gives no sound, and a file played as a live source is recorded silent).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import numpy as np
 
 from desktop_app.core.tracking import TrackedPerson
 from desktop_app.errors import OutputError, PoseCamError
+from desktop_app.media.audio import AudioInput, SoundKept
 from desktop_app.media.images import ImageFileWriter, is_image_path
 from desktop_app.media.keypoints import (
     JsonKeypointsWriter,
@@ -101,10 +106,13 @@ class Recorder:
         wait_when_full: bool = False,
         replace: bool = False,
         times_from_zero: bool = True,
+        audio: AudioInput | None = None,
     ) -> None:
         """`replace`: the caller has made sure existing files at `paths` may be replaced.
         `times_from_zero`: the files' times start at the first frame's (a live session);
-        otherwise they are the frames' own times (a file's)."""
+        otherwise they are the frames' own times (a file's). `audio`: the source's sound, for
+        the annotated video; its times must be the frames' own (not `times_from_zero`). The
+        caller closes it after `close()`."""
         for path in paths.all():
             if path.exists() and not replace:
                 raise OutputError(path, "already exists; a recording never replaces a file")
@@ -116,7 +124,7 @@ class Recorder:
         self._video: VideoWriter | ImageFileWriter = (
             ImageFileWriter(paths.video)
             if is_image_path(paths.video)
-            else VideoWriter(paths.video, fps, preset=preset, crash_safe=True)
+            else VideoWriter(paths.video, fps, preset=preset, crash_safe=True, audio=audio)
         )
         self._raw: VideoWriter | None = None
         self._keypoints: KeypointsWriter | None = None
@@ -188,6 +196,16 @@ class Recorder:
     def codec_name(self) -> str | None:
         """The annotated video's codec ("libx264"); None for a picture."""
         return self._video.codec_name
+
+    @property
+    def sound(self) -> SoundKept | None:
+        """What became of the source's sound in the annotated video, if it is there."""
+        return self._video.sound if isinstance(self._video, VideoWriter) else None
+
+    @property
+    def sound_problem(self) -> str | None:
+        """Why the source's sound is missing from the annotated video, or ends early."""
+        return self._video.sound_problem if isinstance(self._video, VideoWriter) else None
 
     def status(self) -> RecordingStatus:
         return RecordingStatus(

@@ -8,6 +8,7 @@ desktop players show but browsers do not; `codec_name` says which one was used.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import math
 import os
@@ -23,6 +24,7 @@ from av.video.stream import VideoStream
 
 from desktop_app.core.closeable import Closeable
 from desktop_app.errors import OutputError, reason
+from desktop_app.media.audio import AudioInput, AudioTrack, SoundKept
 from desktop_app.media.output_file import OutputFile
 
 DEFAULT_CODECS = ("libx264", "mpeg4")
@@ -93,6 +95,9 @@ class VideoWriter(Closeable):
     `close()` then keeps what plays: a crash-safe file cut back to its last complete fragment,
     otherwise no file at all (an MP4 is not playable before it is finished). A file that
     holds no whole frame is removed, never left empty.
+
+    With `audio`, the input's sound goes in too (media.audio), each packet before the first
+    frame that comes after it, and ends with the last frame: fragments then hold both.
     """
 
     def __init__(
@@ -104,6 +109,7 @@ class VideoWriter(Closeable):
         crf: int = 20,
         crash_safe: bool = False,
         threads: int = 1,
+        audio: AudioInput | None = None,
     ) -> None:
         self.path = Path(path)
         self.crash_safe = crash_safe
@@ -118,16 +124,20 @@ class VideoWriter(Closeable):
         self._time_base = _TIME_BASES.get(codec, _FALLBACK_TIME_BASE)
         self._stream: VideoStream | None = None
         self._container: OutputContainer | None = None
+        self._format = _container_format(self.path)
+        self._audio_input = audio
+        self._audio: AudioTrack | None = None
+        self._sound_refused: str | None = None
         self._last_pts = -1
+        self._last_time_ms = 0.0
         # When the last keyframe was asked for, in ms of the video's own time.
         self._last_keyframe_ms = -math.inf
         self.frames_written = 0
         self.size: tuple[int, int] | None = None
         # Crash-safe files are written through an OutputFile, which knows where each complete
-        # fragment ends; `_packets` counts the frames handed to the file so far.
+        # fragment ends; `_pieces` tells which frames have reached it.
         self._out: OutputFile | None = None
-        self._packets = 0
-        self._frame_ends_a_piece = False
+        self._pieces = _Pieces(queued=audio is not None, packet_ends_a_piece=False)
         self._failed = False
         self._finished = False
         self._created = False  # a file of our own, not one that open() refused
@@ -139,18 +149,29 @@ class VideoWriter(Closeable):
                 # FFmpeg only touches the file when the first frame arrives; it is created now
                 # so that a folder that cannot be written is reported before any work is done.
                 self._out = OutputFile(self.path, "a video")
-                container_format = _container_format(self.path)
+                container_format = self._format
                 # flush_packets: each finished fragment goes straight to the file, so the file
                 # always ends on a fragment boundary, which a failed write can return to.
                 options = {"flush_packets": "1"}
                 if container_format == "matroska":
-                    # Matroska is cut-off-safe as it is, in clusters; one a frame, so that the
+                    # Matroska is cut-off-safe as it is, in clusters; one a packet, so that the
                     # file ends on a whole frame after each one (see _mux).
                     options["cluster_size_limit"] = "0"
                 else:
                     # MP4 and MOV need fragments, one a keyframe.
                     options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
-                self._frame_ends_a_piece = container_format == "matroska"
+                    if audio is not None:
+                        # The index goes out with the first fragment instead of before it, so
+                        # it can say where the sound starts (an edit list: AAC's priming
+                        # samples, sound that began before the first frame).
+                        options["movflags"] += "+delay_moov"
+                if audio is not None:
+                    # FFmpeg's interleaving holds a packet only until a later one arrives
+                    # (not up to 10 s when the sound ends before the video): see _Pieces.
+                    options["max_interleave_delta"] = "1"
+                self._pieces = _Pieces(
+                    queued=audio is not None, packet_ends_a_piece=container_format == "matroska"
+                )
                 self._container = av.open(
                     self._out, mode="w", format=container_format, options=options
                 )
@@ -197,7 +218,27 @@ class VideoWriter(Closeable):
             stream.codec_context.bit_rate = int(width * height * self.fps * 0.25)
         stream.options = options
         self.size = (width, height)
+        if self._audio_input is not None:
+            try:
+                self._audio = AudioTrack(self._audio_input, container, self._format)
+            except (av.error.FFmpegError, ValueError) as exc:
+                # A codec this container cannot hold and that cannot be encoded again: the
+                # video goes on without its sound, and says so.
+                self._sound_refused = f"its sound could not be kept ({reason(exc)})"
+                self._pieces = _Pieces(
+                    queued=False, packet_ends_a_piece=self._pieces.packet_ends_a_piece
+                )
         return stream
+
+    @property
+    def sound(self) -> SoundKept | None:
+        """What became of the input's sound (copied, or encoded again), if it is in the file."""
+        return self._audio.kept if self._audio is not None else None
+
+    @property
+    def sound_problem(self) -> str | None:
+        """Why the input's sound is missing from the file, or ends early, if it does."""
+        return self._audio.problem if self._audio is not None else self._sound_refused
 
     def write(self, rgb: np.ndarray, time_ms: float) -> None:
         """Add one RGB uint8 frame shown at `time_ms` from the start."""
@@ -219,24 +260,29 @@ class VideoWriter(Closeable):
             frame.pict_type = av.video.frame.PictureType.I
             self._last_keyframe_ms = time_ms
         try:
+            if self._audio is not None:
+                # The sound up to this frame first: packets go to the muxer in time order.
+                for packet in self._audio.until(time_ms / 1000.0):
+                    self._mux(self._container, packet, frame=False)
             for packet in self._stream.encode(frame):
-                self._mux(self._container, packet)
+                self._mux(self._container, packet, frame=True)
         except (av.error.FFmpegError, OSError) as exc:
             # Nothing more goes to FFmpeg after this: muxing again after a failed write can
             # crash it (a full disk once ended `posecam annotate` with SIGSEGV).
             self._failed = True
             raise OutputError(self.path, f"cannot write video ({reason(exc)})") from None
+        self._last_time_ms = time_ms
         self.frames_written += 1
 
-    def _mux(self, container: OutputContainer, packet: av.Packet) -> None:
-        starts_a_piece = packet.is_keyframe or self._frame_ends_a_piece
+    def _mux(self, container: OutputContainer, packet: av.Packet, frame: bool) -> None:
+        keyframe = packet.is_keyframe
         container.mux(packet)
-        if self._out is not None and starts_a_piece:
-            # A keyframe starts a fragment (a frame, a Matroska cluster): the one before it,
-            # and all before that, are now in the file, whole. Without B-frames each packet
-            # is one frame, in order.
-            self._out.mark(self._packets)
-        self._packets += 1
+        # PyAV has put the packet in its stream's time base, as FFmpeg's interleaving sees it.
+        ticks = packet.dts if packet.dts is not None else packet.pts
+        time_s = ticks * packet.time_base if ticks is not None and packet.time_base else None
+        whole = self._pieces.given(time_s, frame, keyframe)
+        if self._out is not None and whole is not None:
+            self._out.mark(whole)
 
     def sync(self) -> None:
         """Push what has been written to the disk itself (crash-safe files only), so that a
@@ -307,9 +353,15 @@ class VideoWriter(Closeable):
         if container is None:
             return
         try:
+            if self._audio is not None:
+                # The sound ends with the last frame's time on screen, also when the input's
+                # video ended early or lost frames at its end.
+                end_s = self._last_time_ms / 1000.0 + 1.0 / self.fps
+                for packet in self._audio.finish(end_s):
+                    self._mux(container, packet, frame=False)
             if self._stream is not None:
                 for packet in self._stream.encode(None):
-                    self._mux(container, packet)
+                    self._mux(container, packet, frame=True)
         except (av.error.FFmpegError, OSError) as exc:
             _close_quietly(container)
             self._fail_to_finish(exc)
@@ -321,7 +373,7 @@ class VideoWriter(Closeable):
         if self.frames_written == 0:
             self._remove()  # no frame, no file: an empty video plays nowhere
         elif self._out is not None:
-            self._out.mark(self._packets)
+            self._out.mark(self._pieces.frames)
             self._out.release()
 
     def _fail_to_finish(self, exc: BaseException) -> NoReturn:
@@ -335,6 +387,64 @@ class VideoWriter(Closeable):
         elif self._created:
             with contextlib.suppress(OSError):
                 self.path.unlink()
+
+
+class _Pieces:
+    """Which frames have reached the file, whole, as packets are muxed: what `mark` may claim.
+
+    MP4 and MOV: a keyframe reaching the muxer starts a fragment and sends the one before it,
+    with every frame before the keyframe, to the file. Matroska (`packet_ends_a_piece`, a
+    cluster a packet): each packet reaching the muxer sends the ones before it to the file.
+
+    With one stream each packet reaches the muxer as it is muxed. With sound too (`queued`),
+    FFmpeg's interleaving queue passes packets on in order of time (in each stream's own time
+    base, so Matroska's whole ms make ties), the video's first at equal times; with
+    max_interleave_delta at 1 µs it holds a packet only until one more than 1 µs later is
+    muxed. So the packets earlier than the latest muxed by more than `_MARGIN_S` have reached
+    the muxer, in that order. A count may lag by a packet, never run ahead.
+    """
+
+    # 1 µs, plus 1 µs of rounding for each of the two times FFmpeg compares.
+    _MARGIN_S = Fraction(3, 1_000_000)
+
+    def __init__(self, queued: bool, packet_ends_a_piece: bool) -> None:
+        self.queued = queued
+        self.packet_ends_a_piece = packet_ends_a_piece
+        #: Frames muxed so far.
+        self.frames = 0
+        # Muxed, not yet known to have reached the muxer, in FFmpeg's order: (time, 0 for a
+        # frame and 1 for sound, order muxed, is a keyframe, frames muxed before it).
+        self._waiting: list[tuple[Fraction, int, int, bool, int]] = []
+        self._muxed = 0
+        self._latest_s = Fraction(0)
+        # Frames known to have reached the muxer.
+        self._frames_passed = 0
+
+    def given(self, time_s: Fraction | None, frame: bool, keyframe: bool) -> int | None:
+        """Note one packet muxed. Returns how many frames the file now holds whole when it has
+        just reached the end of a piece (a fragment, a cluster), else None."""
+        if time_s is None:
+            time_s = self._latest_s  # no time to go by: taken as the latest
+        bisect.insort(
+            self._waiting, (time_s, 0 if frame else 1, self._muxed, keyframe, self.frames)
+        )
+        self._muxed += 1
+        self._latest_s = max(self._latest_s, time_s)
+        if frame:
+            self.frames += 1
+        whole = None
+        while self._waiting and self._passed(self._waiting[0][0]):
+            _, stream, _, keyframe_passed, frames_before = self._waiting.pop(0)
+            if self.packet_ends_a_piece:
+                whole = self._frames_passed
+            elif stream == 0 and keyframe_passed:
+                whole = frames_before
+            if stream == 0:
+                self._frames_passed += 1
+        return whole
+
+    def _passed(self, time_s: Fraction) -> bool:
+        return not self.queued or time_s < self._latest_s - self._MARGIN_S
 
 
 def _close_quietly(container: OutputContainer) -> None:
