@@ -1,6 +1,6 @@
 """The `posecam` command: the window (`posecam [--source S] [--record OUT.mp4]`),
-`posecam annotate` (headless), `posecam exercise` (teach, list, remove) and
-`posecam sample-clip`.
+`posecam annotate` (headless), `posecam serve` (a local web page), `posecam exercise` (teach,
+list, remove) and `posecam sample-clip`.
 
 Every problem a user can fix is reported as one line naming the file and the problem, with
 exit code 2; never a traceback. Anything unforeseen is one line and exit code 2 too, with its
@@ -197,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_exercise_commands(commands)
+    _add_serve_command(commands)
 
     sample = commands.add_parser(
         "sample-clip",
@@ -248,6 +249,83 @@ def _add_exercise_commands(commands: argparse._SubParsersAction) -> None:
     remove.add_argument("name", help="the taught exercise's name")
 
 
+def _add_serve_command(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="a local web page that annotates photos and clips, e.g. filmed on a phone",
+        description=(
+            "Serve a web page (and a JSON API) that annotates uploaded photos and clips as "
+            "posecam annotate does. Only this computer can open it unless --host 0.0.0.0 is "
+            "given. See docs/serve.md."
+        ),
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; 0.0.0.0 lets phones on this network in (default: "
+        "%(default)s, this computer only)",
+    )
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="port to listen on; 0 picks a free one (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--keep-minutes",
+        type=_positive,
+        default=60.0,
+        metavar="M",
+        help="delete each upload and its results M minutes after it is done (default: %(default)g)",
+    )
+    serve.add_argument(
+        "--max-upload-mb",
+        type=_positive,
+        default=500.0,
+        metavar="MB",
+        help="largest file accepted (default: %(default)g)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="files annotated at once (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--queue-size",
+        type=_queue_size,
+        default=8,
+        metavar="N",
+        help="files that may wait; more are refused as busy (default: %(default)s)",
+    )
+
+
+def _whole_number(text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text} is not between {low} and {high}")
+    return value
+
+
+def _port(text: str) -> int:
+    return _whole_number(text, 0, 65535)
+
+
+def _queue_size(text: str) -> int:
+    return _whole_number(text, 1, 1000)
+
+
+def _positive(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not more than 0")
+    return value
+
+
 def _seconds(text: str) -> float:
     value = _number(text)
     if value < 0:
@@ -267,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _annotate(args)
         if args.command == "sample-clip":
             return _sample_clip(args)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "exercise":
             return _exercise_command(args)
         return _window(args)
@@ -411,6 +491,19 @@ def _annotate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USER_ERROR
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from desktop_app.serve import create_app, run
+
+    app = create_app(
+        max_upload_mb=args.max_upload_mb,
+        keep_minutes=args.keep_minutes,
+        workers=args.workers,
+        queue_size=args.queue_size,
+    )
+    run(app, args.host, args.port)
     return EXIT_OK
 
 
