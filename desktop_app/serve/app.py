@@ -195,6 +195,8 @@ def create_app(
                 "ms_per_frame": round(summary.seconds * 1000 / max(summary.frames, 1), 1),
                 "codec": summary.codec,
                 "damage": None if summary.damage is None else str(summary.damage),
+                "sound": None if summary.sound is None else str(summary.sound),
+                "sound_problem": summary.sound_problem,
                 "exercise": summary.exercise,
                 "reps": None
                 if summary.reps is None

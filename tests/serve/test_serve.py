@@ -160,6 +160,7 @@ def test_a_clip_gives_an_h264_video_with_every_frame(server: Server, short_clip:
     _, input_frames = count_frames(data)
     assert result["frames"] == input_frames
     assert result["reps"] is None and "reps.csv" not in result["files"]
+    assert result["sound"] is None and result["sound_problem"] is None  # the clip is silent
     status, video = server.request(result["files"]["annotated.mp4"])
     assert status == 200
     assert count_frames(video) == ("h264", input_frames)
