@@ -195,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --exercise: leave the large repetition count off the picture (the count "
         "still goes into the keypoints)",
     )
+    annotate.add_argument(
+        "--no-audio",
+        action="store_true",
+        help="leave the video's sound out (by default it is copied, or encoded to AAC where "
+        "the output's container needs it)",
+    )
 
     _add_exercise_commands(commands)
     _add_serve_command(commands)
@@ -465,6 +471,7 @@ def _annotate(args: argparse.Namespace) -> int:
         exercise=_exercise(args),
         show_angles=args.show_angles,
         show_count=not args.no_count,
+        audio=not args.no_audio,
     )
     bar: TerminalProgress | None = None
 
@@ -483,6 +490,8 @@ def _annotate(args: argparse.Namespace) -> int:
     if summary.damage is not None:
         # Everything that could be read was: the run succeeded, but the user should know.
         print(f"posecam: {summary.input}: {summary.damage}", file=sys.stderr)
+    if summary.sound_problem is not None and summary.stopped_early is None:
+        print(f"posecam: {summary.input}: {summary.sound_problem}", file=sys.stderr)
     if summary.stopped_early is not None:
         print(
             f"posecam: {summary.stopped_early}; the {summary.frames} frames before it were "

@@ -288,4 +288,4 @@ def close_quietly(audio: AudioInput | None) -> None:
             audio.close()
 
 
-__all__ = ["COPIED_CODECS", "AudioInput", "AudioTrack", "SoundKept", "open_audio"]
+__all__ = ["COPIED_CODECS", "AudioInput", "AudioTrack", "SoundKept", "close_quietly", "open_audio"]
