@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         # A fault of ours, not the user's: one line here, the traceback in the log for a report.
         print(
-            f"posecam: unexpected error: {_one_line(exc)} ({_log_traceback(exc, argv)})",
+            f"posecam: unexpected error: {_one_line(exc)} ({_log_unexpected(exc, argv)})",
             file=sys.stderr,
         )
         return EXIT_USER_ERROR
@@ -398,6 +398,13 @@ def _stopped_once_by_ctrl_c_or_sigterm() -> Iterator[None]:
             signal.signal(stop, handler)
 
 
+def _log_unexpected(exc: BaseException, argv: Sequence[str] | None) -> str:
+    """Save the traceback to PoseCam's log file (app_log); says where it went."""
+    from desktop_app.app_log import log_unexpected
+
+    return log_unexpected(exc, " ".join(["posecam", *(sys.argv[1:] if argv is None else argv)]))
+
+
 def _one_line(exc: BaseException, most_chars: int = 300) -> str:
     message = " ".join(str(exc).split())
     if len(message) > most_chars:
@@ -405,28 +412,6 @@ def _one_line(exc: BaseException, most_chars: int = 300) -> str:
     # The notes (where the frames done so far are kept) matter most: never cut them off.
     what = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
     return "; ".join([what, *getattr(exc, "__notes__", [])])
-
-
-def _log_traceback(exc: BaseException, argv: Sequence[str] | None) -> str:
-    """Append the traceback to PoseCam's log file; says where it went, or why it could not."""
-    import datetime
-    import traceback
-
-    from desktop_app.app_log import LOG_FILE
-    from desktop_app.errors import reason
-    from desktop_app.folders import log_folder
-
-    path = log_folder() / LOG_FILE
-    command = " ".join(["posecam", *(sys.argv[1:] if argv is None else argv)])
-    when = datetime.datetime.now().isoformat(timespec="seconds")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as log:
-            log.write(f"{when} PoseCam {__version__}, unexpected error in: {command}\n")
-            log.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
-    except OSError as log_error:
-        return f"no details saved: cannot write {path}: {reason(log_error)}"
-    return f"details in {path}"
 
 
 def _window(args: argparse.Namespace) -> int:
