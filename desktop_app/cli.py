@@ -347,7 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command == "annotate":
-            with _stopped_once_by_ctrl_c_or_sigterm():
+            # A real command line stays deaf to more stops once one came: a second Ctrl+C
+            # must not break the message or the exit that follow the finishing.
+            with _stopped_once_by_ctrl_c_or_sigterm(deaf_after_a_stop=argv is None):
                 return _annotate(args)
         if args.command == "sample-clip":
             return _sample_clip(args)
@@ -374,11 +376,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def _stopped_once_by_ctrl_c_or_sigterm() -> Iterator[None]:
+def _stopped_once_by_ctrl_c_or_sigterm(deaf_after_a_stop: bool = False) -> Iterator[None]:
     """Let SIGTERM (a system shutting down, a job manager, `kill`) stop annotate as Ctrl+C
     does: the frames done so far are finished into playable files, which the message names.
     Only the first stops it: pressed again while the files are being finished, Ctrl+C would
-    break off the finishing itself (a traceback, a writer closed under the encoder)."""
+    break off the finishing itself (a traceback, a writer closed under the encoder).
+
+    deaf_after_a_stop: once a stop came, leave further ones ignored after the block too (the
+    process is about to print its message and exit); otherwise the old handlers return."""
     import signal
 
     stops = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
@@ -393,6 +398,10 @@ def _stopped_once_by_ctrl_c_or_sigterm() -> Iterator[None]:
         signal.signal(stop, interrupt)
     try:
         yield
+    except KeyboardInterrupt:
+        if deaf_after_a_stop:
+            before = {stop: signal.SIG_IGN for stop in stops}
+        raise
     finally:
         for stop, handler in before.items():
             signal.signal(stop, handler)
