@@ -185,6 +185,45 @@ def fill_reference_gaps(det: Detections, model: PoseModel, cache: Path) -> int:
     return int(filled.sum())
 
 
+def use_mirrored_reference(det: Detections, model: PoseModel, cache: Path) -> int:
+    """Replace the reference by the model's view of each frame mirrored left to right, mapped
+    back (x -> width - x, left and right landmarks exchanged); frames where the mirrored view
+    shows nobody keep the plain one. Returns how many frames it replaced (cached).
+
+    Why: with `--num-poses` 2 or more, VIDEO mode runs the detector on every frame and its
+    output is the IMAGE-mode output to the bit (measured on every shared clip), so a reference
+    built from the plain frames is `none`'s own numbers, smoothed: `none` is then measured
+    against itself and its noise counts for nothing. The mirrored frame is the same picture,
+    and the model's error on it is its own, so no setting is measured against its own noise.
+    """
+    from desktop_app.core.tracking import MIRROR
+
+    path = cache / f"{det.clip.name}-{det.clip.key(model)}-mirror.npy"
+    if path.exists():
+        found = np.load(path)
+    else:
+        found = np.full((len(det.times_ms), 33, 4), np.nan, np.float32)
+        with PoseEstimator(model, mode=RunningMode.IMAGE) as estimator:
+            for i, frame in enumerate(det.clip.frames()):
+                people = estimator.estimate(np.ascontiguousarray(frame.rgb[:, ::-1]))
+                if people:
+                    back = people[0].landmarks_px[MIRROR].copy()
+                    back[:, 0] = frame.width - back[:, 0]
+                    found[i] = back
+        np.save(path, found)
+    # Only where the plain reference saw the person too: the mirrored view may find a
+    # different person, or one the plain view (and PoseCam) cannot see.
+    plain = np.isfinite(det.reference_px[:, 0, 0])
+    use = np.isfinite(found[:, 0, 0]) & plain
+    same = np.zeros(len(use), bool)
+    for i in np.flatnonzero(use):
+        gap = np.nanmean(np.linalg.norm(found[i, :, :2] - det.reference_px[i, :, :2], axis=1))
+        span = np.ptp(det.reference_px[i, :, :2], axis=0).max()
+        same[i] = gap < 0.2 * span
+    det.reference_px[same] = found[same]
+    return int(same.sum())
+
+
 def add_second_looks(det: Detections, model: PoseModel, cache: Path) -> int:
     """Add what PoseCam's second look (core/second_look.py) finds to the VIDEO-mode
     detections, for each number of people, as the pipeline does live. Returns how many
