@@ -26,6 +26,9 @@ nothing. The mirrored view has errors of its own (at the bottom of a frontal squ
 angle differs from the plain view's by 10-25 degrees), so rep angles are judged against the
 plain reference either way.
 
+With `--num-poses 1` the detections are the pipeline's: MediaPipe's tracking checked by
+PoseCam's fresh look (core/fresh_look.py); `--no-fresh-look` shows MediaPipe's alone.
+
 The pose model runs once per clip (cached, see trust_data.py); the smoothers then run on the
 recorded detections. Prints a table per clip and PASS/FAIL per target. Not a test.
 """
@@ -49,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from trust_data import (
     SHARED,
     Detections,
+    add_fresh_looks,
     add_second_looks,
     all_clips,
     fill_reference_gaps,
@@ -352,6 +356,12 @@ def main() -> int:
     parser.add_argument("--strength", type=float, default=0.5)
     parser.add_argument("--num-poses", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument(
+        "--no-fresh-look",
+        dest="fresh_look",
+        action="store_false",
+        help="--num-poses 1 as MediaPipe tracks, without PoseCam's fresh look (core/fresh_look.py)",
+    )
+    parser.add_argument(
         "--reference",
         choices=("plain", "mirrored"),
         default="plain",
@@ -369,6 +379,7 @@ def main() -> int:
         det = load_or_record(clip, model, args.cache)
         same = _same_as_reference(det)
         fill_reference_gaps(det, model, args.cache)
+        restarts = add_fresh_looks(det, model, args.cache) if args.fresh_look else 0
         add_second_looks(det, model, args.cache)
         ref = angle_ref = build_reference(det)
         if args.reference == "mirrored":
@@ -376,7 +387,8 @@ def main() -> int:
             ref = build_reference(det)
         print(f"\n=== {clip.name}: {len(det.times_ms)} frames, {det.width}x{det.height},"
               f" reference person in {int(ref.present.sum())}; --num-poses 2 gives the plain"
-              f" reference's own landmarks in {same[0]} of {same[1]} frames")  # fmt: skip
+              f" reference's own landmarks in {same[0]} of {same[1]} frames; the fresh look"
+              f" restarted one-person tracking {restarts} times")  # fmt: skip
         print(f"{'':14s} {'mean':>5s} {'fast':>5s} {'p95':>5s} {'jit':>5s}  {'angles (deg)':24s}"
               f" {'dup':>4s} {'ghost':>6s} {'miss':>6s} {'impl':>4s} {'ids':>3s}")  # fmt: skip
         # What a perfect lag-free filter would score: the reference itself. Its still jitter is

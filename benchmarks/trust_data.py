@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.frame import Frame
+from desktop_app.core.fresh_look import FreshLook
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PersonPose, PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.second_look import SecondLook, free_windows
@@ -222,6 +223,27 @@ def use_mirrored_reference(det: Detections, model: PoseModel, cache: Path) -> in
         same[i] = gap < 0.2 * span
     det.reference_px[same] = found[same]
     return int(same.sum())
+
+
+def add_fresh_looks(det: Detections, model: PoseModel, cache: Path) -> int:
+    """Replace the `--num-poses 1` detections by what the pipeline gets with its fresh look
+    (core/fresh_look.py: the person followed is checked against a fresh detection every
+    0.5 s and the tracking restarted when they disagree). Returns how many restarts (cached)."""
+    path = cache / f"{det.clip.name}-{det.clip.key(model)}-fresh.npz"
+    if path.exists():
+        data = np.load(path)
+        px, world, restarts = data["px"], data["world"], int(data["restarts"])
+    else:
+        found: list[list[PersonPose]] = []
+        with PoseEstimator(model, PoseSettings(num_poses=1)) as video, FreshLook(model) as look:
+            for frame in det.clip.frames():
+                people = video.estimate(frame.rgb, frame.time_ms)
+                found.append(look.check(video, frame.rgb, frame.time_ms, people))
+            restarts = look.restarts
+        px, world = _pad(found, 1, 4), _pad(found, 1, 3)
+        np.savez_compressed(path, px=px, world=world, restarts=restarts)
+    det.video_px[1], det.video_world_m[1] = px, world
+    return restarts
 
 
 def add_second_looks(det: Detections, model: PoseModel, cache: Path) -> int:

@@ -17,6 +17,7 @@ import numpy as np
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.form import Coaching, FormCoach
 from desktop_app.core.frame import Frame
+from desktop_app.core.fresh_look import FreshLook
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.render import (
@@ -63,7 +64,9 @@ class PipelineSettings:
     mirror: bool = False
     style: Style = DEFAULT_STYLE
     #: Look again, in enlarged parts of the picture, for people the model missed while fewer
-    #: than `num_poses` were found (core.second_look). Off in IMAGE mode, which has no time.
+    #: than `num_poses` were found (core.second_look), and, with one person wanted, check
+    #: the person followed against a fresh detection now and then (core.fresh_look). Off in
+    #: IMAGE mode, which has no time.
     look_again: bool = True
 
 
@@ -172,6 +175,7 @@ class PosePipeline(Closeable):
         self._cuts = SceneCuts()
         self._estimator: PoseEstimator | None = None
         self._second_look: SecondLook | None = None
+        self._fresh_look: FreshLook | None = None
         self._build_estimator()
         self._smoother: Smoother = self._new_smoother()
         #: The repetitions counted so far, with an exercise chosen.
@@ -231,6 +235,8 @@ class PosePipeline(Closeable):
         )
         if s.look_again and self.mode is RunningMode.VIDEO:
             self._second_look = SecondLook(self.model, s.min_confidence)
+            if s.num_poses == 1:
+                self._fresh_look = FreshLook(self.model, s.min_confidence)
 
     def _new_smoother(self) -> Smoother:
         s = self.settings
@@ -254,8 +260,12 @@ class PosePipeline(Closeable):
             self._smoother.reset()
             if self._second_look is not None:
                 self._second_look.reset()
+            if self._fresh_look is not None:
+                self._fresh_look.reset()
         started = time.perf_counter()
         found = self._estimator.estimate(frame.rgb, frame.time_ms)
+        if self._fresh_look is not None:
+            found = self._fresh_look.check(self._estimator, frame.rgb, frame.time_ms, found)
         if self._second_look is not None:
             wanted = self.settings.num_poses
             found += self._second_look.find(frame.rgb, frame.time_ms, found, wanted)
@@ -322,6 +332,9 @@ class PosePipeline(Closeable):
         if self._second_look is not None:
             self._second_look.close()
             self._second_look = None
+        if self._fresh_look is not None:
+            self._fresh_look.close()
+            self._fresh_look = None
 
     def close(self) -> None:
         """Release the pose model instances. Safe to call twice."""

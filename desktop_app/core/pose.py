@@ -161,6 +161,15 @@ class PoseEstimator(Closeable):
                 people.append(PersonPose(landmarks_px=image_lm, world_m=world_lm))
         return people
 
+    def lose_track(self, shape: tuple[int, ...], time_ms: float) -> None:
+        """Make a VIDEO-mode landmarker forget whom it follows, so that its next frame runs
+        the person detector: it is shown a black frame of `shape` (rows, columns, 3), which
+        holds nobody. MediaPipe has no call for this, and building a new landmarker takes
+        ten times as long (measured on a busy 2-core machine: 131 ms against 11 ms, with a
+        tracked 512 x 600 photo at 12 ms and the frame that detects again at 19 ms)."""
+        if self.mode is RunningMode.VIDEO:
+            self.estimate(np.zeros(shape, np.uint8), time_ms)
+
     def _next_timestamp_ms(self, time_ms: float) -> int:
         stamp = math.floor(time_ms + 0.5)
         if self._last_timestamp_ms is not None and stamp <= self._last_timestamp_ms:
