@@ -3,7 +3,8 @@
     python benchmarks/stages.py [--clip PATH] [--frames 300]
 
 Stages: decoding (PyAV, straight to RGB), the colour conversion a BGR decoder would need
-(OpenCV's BGR -> RGB, for comparison), pose inference, smoothing, drawing, H.264 encoding at
+(OpenCV's BGR -> RGB, for comparison), pose inference (alone, and with the fresh look that
+checks one-person tracking every 0.5 s: core/fresh_look.py), smoothing, drawing, H.264 encoding at
 three x264 presets, and the QImage hand-over to the screen. Each runs over the same frames,
 one stage at a time, on this machine. Prints milliseconds per frame; numbers only.
 """
@@ -25,6 +26,7 @@ import cv2
 import numpy as np
 from clips import benchmark_clip
 
+from desktop_app.core.fresh_look import FreshLook
 from desktop_app.core.model import load_default_model
 from desktop_app.core.pose import PoseEstimator
 from desktop_app.core.render import DEFAULT_STYLE, draw_skeleton
@@ -80,6 +82,14 @@ def main() -> int:
                 people_per_frame.append(estimator.estimate(f.rgb, f.time_ms))
 
         rows.append(("pose inference", per_frame_ms(n, infer)))
+    with PoseEstimator(model) as estimator, FreshLook(model) as look:
+
+        def infer_and_look() -> None:
+            for f in frames:
+                found = estimator.estimate(f.rgb, f.time_ms)
+                look.check(estimator, f.rgb, f.time_ms, found)
+
+        rows.append(("pose inference + fresh look (1 person)", per_frame_ms(n, infer_and_look)))
     smoother = make_smoother()
     tracked = []
 

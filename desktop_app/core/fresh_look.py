@@ -16,8 +16,8 @@ swap forgiven), the tracked one is wrong: the VIDEO landmarker is made to lose i
 black frame) and looks at the frame again, which runs its detector. Measured with
 benchmarks/trust.py: see docs/smoothing.md.
 
-Cost: one more pose inference per look (at 0.5 s apart, about a tenth more work at 30 fps)
-and two more on the rare frame where the track is restarted. It is used only with one person
+Cost: one more pose inference per look (at 0.5 s apart, 14 % more pose time at 30 fps:
+benchmarks/stages.py) and about 30 ms on the rare frame where the track is restarted. It is used only with one person
 wanted: with two or more, MediaPipe runs its detector on every frame anyway.
 """
 
