@@ -17,8 +17,9 @@ black frame) and looks at the frame again, which runs its detector. Measured wit
 benchmarks/trust.py: see docs/smoothing.md.
 
 Cost: one more pose inference per look (at 0.5 s apart, 14 % more pose time at 30 fps:
-benchmarks/stages.py) and about 30 ms on the rare frame where the track is restarted. It is used only with one person
-wanted: with two or more, MediaPipe runs its detector on every frame anyway.
+benchmarks/stages.py) and about 30 ms on the rare frame where the track is restarted. It is
+used only with one person wanted: with two or more, MediaPipe runs its detector on every frame
+anyway.
 """
 
 from __future__ import annotations
