@@ -24,7 +24,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -33,20 +32,12 @@ import av
 import cv2
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from desktop_app.media.synthetic import sample_photo, write_sample_clip
+from testsupport.http import multipart
 
 LONGEST_WAIT_S = 900.0
-
-
-def _multipart(content: bytes, filename: str) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = io.BytesIO()
-    body.write(f"--{boundary}\r\n".encode())
-    body.write(f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'.encode())
-    body.write(b"Content-Type: application/octet-stream\r\n\r\n")
-    body.write(content)
-    body.write(f"\r\n--{boundary}--\r\n".encode())
-    return body.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 def _request(url: str, data: bytes | None = None, kind: str | None = None) -> tuple[int, bytes]:
@@ -68,7 +59,7 @@ class Client:
 
     def annotate(self, content: bytes, filename: str) -> tuple[float, bytes, dict[str, Any]]:
         started = time.perf_counter()
-        body, kind = _multipart(content, filename)
+        body, kind = multipart(content, filename)
         while True:
             status, answer = _request(f"{self.base}/api/jobs", body, kind)
             if status != 503:

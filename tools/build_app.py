@@ -6,7 +6,9 @@ Builds `build.spec` into DIR/PoseCam (default: dist/PoseCam), then, with the bui
 nothing from this checkout:
 1. `PoseCam sample-clip` writes a clip, and `PoseCam annotate` turns it into an annotated video
    and keypoints (frame counts checked);
-2. under Xvfb (if installed), `PoseCam --source CLIP` opens the window, shows the skeleton
+2. `PoseCam serve --port 0` serves its page and annotates that clip over real HTTP, and
+   stops on SIGTERM;
+3. under Xvfb (if installed), `PoseCam --source CLIP` opens the window, shows the skeleton
    (checked on a screenshot), and quits cleanly on SIGTERM; the time from launch to the first
    skeleton on screen is measured.
 Prints the folder's size and that time. Exits 1 if any check fails.
@@ -101,6 +103,51 @@ def smoke_window(program: Path, work: Path) -> tuple[bool, float | None]:
     return ok, first_frame_s
 
 
+def smoke_serve(program: Path, work: Path) -> bool:
+    """`PoseCam serve --port 0`: the page (read from beside its module, so build.spec must
+    carry it) and an annotated photo come back over real HTTP; SIGTERM stops it."""
+    import json
+    import urllib.request
+
+    from testsupport.http import multipart
+
+    print(f"$ {program} serve --port 0", flush=True)
+    server = subprocess.Popen(
+        [str(program), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        if not check(" on http://" in first, "serve prints its address", first):
+            return False
+        base = first.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
+        with urllib.request.urlopen(base + "/", timeout=60) as answer:
+            page = answer.read().decode()
+        ok = check("<title>PoseCam" in page and "/api/jobs" in page, "serve: the page")
+        body, kind = multipart((work / "clip.mp4").read_bytes(), "clip.mp4")
+        upload = urllib.request.Request(base + "/api/jobs", body, {"Content-Type": kind})
+        with urllib.request.urlopen(upload, timeout=120) as answer:
+            job_url = base + json.load(answer)["url"]
+        deadline = time.monotonic() + 300
+        state = "queued"
+        while state not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with urllib.request.urlopen(job_url, timeout=60) as answer:
+                job = json.load(answer)
+            state = job["state"]
+        ok &= check(state == "done", f"serve: a clip annotated ({state})", str(job.get("error")))
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        return ok & check(server.returncode == 0, f"serve stops on SIGTERM ({server.returncode})")
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-build", action="store_true", help="test an existing build")
@@ -122,6 +169,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         ok = smoke_annotate(program, work)
+        ok &= smoke_serve(program, work) if ok else False
         window_ok, first_frame_s = smoke_window(program, work) if ok else (False, None)
         ok &= window_ok
     print(f"bundle: {folder} {folder_size_mb(folder):.0f} MB unpacked")

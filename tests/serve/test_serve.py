@@ -14,7 +14,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from desktop_app.core.model import PoseModel
 from desktop_app.media.images import write_image
 from desktop_app.serve import create_app, serve_in_thread
 from desktop_app.serve.jobs import JobRunner
+from testsupport.http import multipart
 
 # A guard against a hang, not a measurement: a job on the test files takes seconds.
 LONGEST_WAIT_S = 300.0
@@ -76,20 +76,6 @@ class Server:
             assert 0.0 <= (job["progress"] or 0.0) <= 1.0
             time.sleep(0.1)
         raise AssertionError(f"job {job_id} did not end")
-
-
-def multipart(content: bytes, filename: str, fields: dict[str, str]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    out = io.BytesIO()
-    for name, value in fields.items():
-        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
-        out.write(value.encode() + b"\r\n")
-    out.write(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-    )
-    out.write(content + f"\r\n--{boundary}--\r\n".encode())
-    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
 
 
 @pytest.fixture(scope="module")
