@@ -17,7 +17,6 @@ import argparse
 import io
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desktop_app.media.synthetic import sample_photo, write_sample_clip
-from testsupport.http import multipart
+from testsupport.http import multipart, start_serve
 
 LONGEST_WAIT_S = 900.0
 
@@ -122,17 +121,8 @@ def main() -> int:
     clip_frames = write_sample_clip(clip, seconds=4.0)
 
     command = ["serve", "--port", "0", "--workers", str(args.workers)]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "desktop_app", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    server, base = start_serve([sys.executable, "-m", "desktop_app", *command])
     try:
-        assert server.stdout is not None
-        first = server.stdout.readline()
-        base = first.split("http://", 1)[1].split("/", 1)[0]
-        base = f"http://{base}"
         # The model loads before the first answer: wait for /healthz.
         while _request(f"{base}/healthz")[0] != 200:
             time.sleep(0.2)

@@ -4,6 +4,7 @@ the packaged-app check of `posecam serve`, which post files to it with the stand
 from __future__ import annotations
 
 import io
+import subprocess
 import uuid
 
 
@@ -23,3 +24,14 @@ def multipart(
     )
     out.write(content + f"\r\n--{boundary}--\r\n".encode())
     return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def start_serve(command: list[str]) -> tuple[subprocess.Popen[str], str]:
+    """Start `command`, a `posecam serve --port 0` command line, and return the process and
+    the address its first line announces, such as "http://127.0.0.1:41223" ("" if none)."""
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    first = server.stdout.readline()
+    if " on http://" not in first:
+        return server, ""
+    return server, first.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")

@@ -109,21 +109,13 @@ def smoke_serve(program: Path, work: Path) -> bool:
     import json
     import urllib.request
 
-    from testsupport.http import multipart
+    from testsupport.http import multipart, start_serve
 
     print(f"$ {program} serve --port 0", flush=True)
-    server = subprocess.Popen(
-        [str(program), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server, base = start_serve([str(program), "serve", "--port", "0"])
     try:
-        assert server.stdout is not None
-        first = server.stdout.readline()
-        if not check(" on http://" in first, "serve prints its address", first):
+        if not check(bool(base), "serve prints its address"):
             return False
-        base = first.split(" on ", 1)[1].split(" ", 1)[0].rstrip("/")
         with urllib.request.urlopen(base + "/", timeout=60) as answer:
             page = answer.read().decode()
         ok = check("<title>PoseCam" in page and "/api/jobs" in page, "serve: the page")
