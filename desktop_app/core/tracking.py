@@ -21,7 +21,6 @@ back. Time going backwards or jumping ahead (a loop, a seek, a new source) resta
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -168,26 +167,52 @@ def bone_lengths(landmarks: np.ndarray, size_px: float) -> np.ndarray:
 
 
 def _cheapest_assignment(cost: np.ndarray) -> tuple[list[int], list[int]]:
-    """Rows and columns paired so that the total cost is least (the Hungarian method's
-    answer). Up to three people on one side, every pairing is tried: that is the usual case,
-    and it spares loading SciPy (a third of a second, in the middle of the first frames)."""
+    """Rows and columns paired so that the total cost is least: the Hungarian method (Kuhn and
+    Munkres, with row and column potentials), for any shape; min(rows, cols) pairs, sorted by
+    row. Written here rather than taken from SciPy: ten people a side take 0.1 ms in Python
+    (two, 6 microseconds), and the packaged app need not carry SciPy."""
+    if cost.shape[0] > cost.shape[1]:
+        cols, rows = _cheapest_assignment(cost.T)
+        pairs = sorted(zip(rows, cols, strict=True))
+        return [r for r, _ in pairs], [c for _, c in pairs]
     n_rows, n_cols = cost.shape
-    if min(n_rows, n_cols) > 3:
-        from scipy.optimize import linear_sum_assignment
-
-        rows, cols = linear_sum_assignment(cost)
-        return [int(r) for r in rows], [int(c) for c in cols]
-    if n_rows <= n_cols:
-        best = min(
-            itertools.permutations(range(n_cols), n_rows),
-            key=lambda cols: sum(cost[r, c] for r, c in enumerate(cols)),
-        )
-        return list(range(n_rows)), list(best)
-    best = min(
-        itertools.permutations(range(n_rows), n_cols),
-        key=lambda rows: sum(cost[r, c] for c, r in enumerate(rows)),
-    )
-    pairs = sorted(zip(best, range(n_cols), strict=True))
+    # Potentials (u for rows, v for columns) keep every reduced cost cost - u - v >= 0; a row
+    # is added at a time along the cheapest path of reduced costs. Column 0 is a virtual
+    # start: owner[c] is the row (1-based, 0 for none) that column c (1-based) is paired with.
+    u = [0.0] * (n_rows + 1)
+    v = [0.0] * (n_cols + 1)
+    owner = [0] * (n_cols + 1)
+    came_from = [0] * (n_cols + 1)
+    for row in range(1, n_rows + 1):
+        owner[0] = row
+        column = 0
+        slack = [math.inf] * (n_cols + 1)
+        visited = [False] * (n_cols + 1)
+        while owner[column] != 0:
+            visited[column] = True
+            current = owner[column]
+            step, nearest = math.inf, 0
+            for c in range(1, n_cols + 1):
+                if visited[c]:
+                    continue
+                reduced = float(cost[current - 1, c - 1]) - u[current] - v[c]
+                if reduced < slack[c]:
+                    slack[c], came_from[c] = reduced, column
+                if slack[c] < step:
+                    step, nearest = slack[c], c
+            for c in range(n_cols + 1):
+                if visited[c]:
+                    u[owner[c]] += step
+                    v[c] -= step
+                else:
+                    slack[c] -= step
+            column = nearest
+        # Walk the path back, shifting each column to the row that reached it.
+        while column != 0:
+            previous = came_from[column]
+            owner[column] = owner[previous]
+            column = previous
+    pairs = sorted((owner[c] - 1, c - 1) for c in range(1, n_cols + 1) if owner[c] != 0)
     return [r for r, _ in pairs], [c for _, c in pairs]
 
 
