@@ -19,10 +19,15 @@ import numpy as np
 from desktop_app.core.frame import Frame
 from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.media.images import read_image
+from desktop_app.resources import resource_path
 
 
 def sample_photo_path() -> Path:
-    """matplotlib's photo of Grace Hopper (public domain), installed with PoseCam's dependencies."""
+    """matplotlib's photo of Grace Hopper (public domain), installed with PoseCam's dependencies;
+    the packaged app, which leaves matplotlib out, carries the photo among its resources."""
+    bundled = resource_path("sample", "grace_hopper.jpg")
+    if bundled.exists():
+        return bundled
     import matplotlib.cbook
 
     return Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
