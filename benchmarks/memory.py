@@ -25,13 +25,19 @@ from clips import benchmark_clip
 from desktop_app.media.sources import LoopedSource
 
 
-def rss_mb() -> float:
-    """This process's resident memory in MB (Linux /proc; elsewhere the peak from resource)."""
-    status = Path("/proc/self/status")
-    if status.exists():
+def rss_mb(pid: int | None = None, field: str = "VmRSS") -> float:
+    """A process's memory in MB from Linux /proc: `field` "VmRSS" (resident now) or "VmHWM"
+    (its peak). `pid` None is this process, which elsewhere gets its peak from resource;
+    another process elsewhere gets NaN."""
+    status = Path(f"/proc/{'self' if pid is None else pid}/status")
+    try:
         for line in status.read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    if pid is not None:
+        return float("nan")
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -33,6 +33,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from memory import rss_mb
+
 from desktop_app.media.synthetic import sample_photo, write_sample_clip
 from testsupport.http import multipart, start_serve
 
@@ -86,26 +88,6 @@ class Client:
         return seconds, annotated, job
 
 
-def _peak_rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float("nan")
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float("nan")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=20)
@@ -126,7 +108,7 @@ def main() -> int:
         # The model loads before the first answer: wait for /healthz.
         while _request(f"{base}/healthz")[0] != 200:
             time.sleep(0.2)
-        idle_mb = _rss_mb(server.pid)
+        idle_mb = rss_mb(server.pid)
         client = Client(base)
         started = time.perf_counter()
         with ThreadPoolExecutor(args.photos + 1) as pool:
@@ -138,7 +120,7 @@ def main() -> int:
             photo_results = [p.result() for p in photos]
             video_result = video.result()
         wall = time.perf_counter() - started
-        peak_mb = _peak_rss_mb(server.pid)
+        peak_mb = rss_mb(server.pid, "VmHWM")
     finally:
         server.terminate()
         server.wait(timeout=60)

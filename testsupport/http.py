@@ -28,8 +28,10 @@ def multipart(
 
 def start_serve(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     """Start `command`, a `posecam serve --port 0` command line, and return the process and
-    the address its first line announces, such as "http://127.0.0.1:41223" ("" if none)."""
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    the address its first line announces, such as "http://127.0.0.1:41223" ("" if none).
+    Its log (a JSON line per job, on stderr) is not kept: a pipe nobody reads would fill up
+    and stop the server after a few hundred jobs."""
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert server.stdout is not None
     first = server.stdout.readline()
     if " on http://" not in first:
