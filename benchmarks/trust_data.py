@@ -11,11 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+# testsupport/ (test-only helpers, not installed) is imported from the top of the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desktop_app.core.frame import Frame
 from desktop_app.core.fresh_look import FreshLook
@@ -23,7 +27,8 @@ from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PersonPose, PoseEstimator, PoseSettings, RunningMode
 from desktop_app.core.second_look import SecondLook, free_windows
 from desktop_app.media.sources import VideoFileSource
-from desktop_app.media.synthetic import body_sweep, known_motion_frames, sample_photo
+from desktop_app.media.synthetic import sample_photo
+from testsupport.ground_truth import photo_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("POSECAM_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -53,12 +58,7 @@ class Clip:
                 yield from source
             return
         assert self.photo is not None
-        with PoseEstimator(mode=RunningMode.IMAGE) as still:
-            people = still.estimate(self.photo)
-        if not people:
-            raise RuntimeError(f"{self.name}: no person in the photo")
-        motion = body_sweep(self.photo.shape[1], self.photo.shape[0], people[0].landmarks_px, 6.0)
-        yield from known_motion_frames(self.photo, motion, noise_grey_levels=3.0, jpeg_quality=85)
+        yield from photo_sweep(self.photo, 6.0, name=self.name)
 
     def key(self, model: PoseModel) -> str:
         digest = hashlib.sha256(f"{_CACHE_VERSION}-{model.sha256}-{self.name}".encode())

@@ -6,15 +6,35 @@ that frame's transform, are where the landmarks truly are in the frame.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
+from desktop_app.core.frame import Frame
+from desktop_app.core.model import PoseModel
+from desktop_app.core.pose import PoseEstimator, RunningMode
 from desktop_app.core.skeleton import SEEN_VISIBILITY
 
 # body_sweep is test-only as well and belongs here; it stays in desktop_app.media.synthetic
 # until benchmarks/trust_data.py imports it from this module instead.
-from desktop_app.media.synthetic import KnownMotion, body_sweep
+from desktop_app.media.synthetic import KnownMotion, body_sweep, known_motion_frames
 
-__all__ = ["body_sweep", "carry", "usable_truth"]
+__all__ = ["body_sweep", "carry", "photo_sweep", "usable_truth"]
+
+
+def photo_sweep(
+    photo: np.ndarray, seconds: float, model: PoseModel | None = None, name: str = "the photo"
+) -> Iterator[Frame]:
+    """The frames of `photo` (RGB) swept sideways about one body width per second
+    (body_sweep) for `seconds`, with sensor noise (3 grey levels) and JPEG at quality 85, as
+    a camera would give them: benchmarks/trust.py's sweeps, and the tests that need one.
+    Raises RuntimeError naming `name` if the pose model finds nobody in the photo."""
+    with PoseEstimator(model, mode=RunningMode.IMAGE) as still:
+        people = still.estimate(photo)
+    if not people:
+        raise RuntimeError(f"{name}: no person in the photo")
+    motion = body_sweep(photo.shape[1], photo.shape[0], people[0].landmarks_px, seconds)
+    yield from known_motion_frames(photo, motion, noise_grey_levels=3.0, jpeg_quality=85)
 
 
 def carry(motion: KnownMotion, points_px: np.ndarray, index: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import PipelineSettings, PosePipeline
 from desktop_app.core.pose import PoseEstimator, RunningMode
 from desktop_app.core.tracking import person_size_px
-from desktop_app.media.synthetic import body_sweep, known_motion_frames
+from testsupport.ground_truth import photo_sweep
 
 #: A skeleton this far (mean limb landmark distance, in person sizes) from a fresh detection
 #: of the same frame is not on the person: the fresh look's own limit.
@@ -24,10 +24,7 @@ _OFF = DISAGREE
 
 
 def _sweep(photo: np.ndarray, model: PoseModel, seconds: float) -> list:
-    with PoseEstimator(model, mode=RunningMode.IMAGE) as still:
-        person = still.estimate(photo)[0]
-    motion = body_sweep(photo.shape[1], photo.shape[0], person.landmarks_px, seconds)
-    return list(known_motion_frames(photo, motion, noise_grey_levels=3.0, jpeg_quality=85))
+    return list(photo_sweep(photo, seconds, model))
 
 
 def _frames_off(frames: list, model: PoseModel, look_again: bool) -> tuple[int, int]:
