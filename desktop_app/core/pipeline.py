@@ -16,7 +16,7 @@ import numpy as np
 
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.form import Coaching, FormCoach
-from desktop_app.core.frame import Frame
+from desktop_app.core.frame import Frame, PersonPose
 from desktop_app.core.fresh_look import FreshLook
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pose import PoseEstimator, PoseSettings, RunningMode
@@ -155,6 +155,71 @@ class SceneCuts:
         return float(np.abs(thumb - previous).mean()) > self.threshold
 
 
+class Found(NamedTuple):
+    """What the pose model found in one frame (`PoseFinder.find`)."""
+
+    people: list[PersonPose]
+    #: Time spent in the pose model for this frame (all its looks), in milliseconds.
+    inference_ms: float
+    #: The frame starts a new scene (core.pipeline.SceneCuts): tracks must not carry over.
+    new_scene: bool
+
+
+class PoseFinder(Closeable):
+    """The pose model's share of `PosePipeline`: the people in each frame, before tracking.
+
+    It keeps state from frame to frame (MediaPipe's tracking in VIDEO mode, when the second and
+    fresh looks are due, the last frame's thumbnail for scene cuts), so it sees the frames of
+    one source in order. Split from the rest so that several finders can work on different
+    parts of a file at once while one pipeline tracks and draws in order (desktop_app.parallel).
+    Close it (or use `with`).
+    """
+
+    def __init__(
+        self, model: PoseModel, settings: PipelineSettings, mode: RunningMode = RunningMode.VIDEO
+    ) -> None:
+        self.settings = settings
+        self._cuts = SceneCuts()
+        self._estimator: PoseEstimator | None = PoseEstimator(
+            model, PoseSettings.with_confidence(settings.num_poses, settings.min_confidence), mode
+        )
+        self._second_look: SecondLook | None = None
+        self._fresh_look: FreshLook | None = None
+        if settings.look_again and mode is RunningMode.VIDEO:
+            self._second_look = SecondLook(model, settings.min_confidence)
+            if settings.num_poses == 1:
+                self._fresh_look = FreshLook(model, settings.min_confidence)
+
+    @property
+    def fresh_look(self) -> FreshLook | None:
+        """The check of MediaPipe's one-person tracking, when it runs (for tests and logs)."""
+        return self._fresh_look
+
+    def find(self, frame: Frame) -> Found:
+        if self._estimator is None:
+            raise RuntimeError("PoseFinder is closed")
+        new_scene = self._cuts.is_cut(frame)
+        if new_scene:
+            for look in (self._second_look, self._fresh_look):
+                if look is not None:
+                    look.reset()
+        started = time.perf_counter()
+        found = self._estimator.estimate(frame.rgb, frame.time_ms)
+        if self._fresh_look is not None:
+            found = self._fresh_look.check(self._estimator, frame.rgb, frame.time_ms, found)
+        if self._second_look is not None:
+            wanted = self.settings.num_poses
+            found += self._second_look.find(frame.rgb, frame.time_ms, found, wanted)
+        return Found(found, (time.perf_counter() - started) * 1000.0, new_scene)
+
+    def close(self) -> None:
+        """Release the pose model instances. Safe to call twice."""
+        for part in (self._estimator, self._second_look, self._fresh_look):
+            if part is not None:
+                part.close()
+        self._estimator = self._second_look = self._fresh_look = None
+
+
 class PosePipeline(Closeable):
     """frame -> people -> tracks -> angles and repetitions -> drawing, one call per frame.
 
@@ -168,15 +233,18 @@ class PosePipeline(Closeable):
         model: PoseModel,
         settings: PipelineSettings = PipelineSettings(),
         mode: RunningMode = RunningMode.VIDEO,
+        *,
+        load_now: bool = True,
     ) -> None:
+        """`load_now=False`: build the pose model instances only when a frame comes without
+        `found` (for a caller whose finders work elsewhere, which may yet need one here)."""
         self.model = model
         self.mode = mode
         self.settings = settings
-        self._cuts = SceneCuts()
-        self._estimator: PoseEstimator | None = None
-        self._second_look: SecondLook | None = None
-        self._fresh_look: FreshLook | None = None
-        self._build_estimator()
+        self._finder: PoseFinder | None = None
+        self._closed = False
+        if load_now:
+            self._build_finder()
         self._smoother: Smoother = self._new_smoother()
         #: The repetitions counted so far, with an exercise chosen.
         self.reps: RepTracker | None = self._new_reps()
@@ -193,7 +261,7 @@ class PosePipeline(Closeable):
             settings.min_confidence,
             settings.look_again,
         ):
-            self._build_estimator()
+            self._build_finder()
         if (old.smoothing, old.smoothing_strength, old.num_poses) != (
             settings.smoothing,
             settings.smoothing_strength,
@@ -227,16 +295,24 @@ class PosePipeline(Closeable):
             "sets": {pid: s.as_dict() for pid, s in self.reps.summaries().items()},
         }
 
-    def _build_estimator(self) -> None:
-        self._close_estimators()
-        s = self.settings
-        self._estimator = PoseEstimator(
-            self.model, PoseSettings.with_confidence(s.num_poses, s.min_confidence), self.mode
-        )
-        if s.look_again and self.mode is RunningMode.VIDEO:
-            self._second_look = SecondLook(self.model, s.min_confidence)
-            if s.num_poses == 1:
-                self._fresh_look = FreshLook(self.model, s.min_confidence)
+    def new_finder(self) -> PoseFinder:
+        """A finder for these settings, as this pipeline's own: for a part of the same source
+        searched on another thread (close it when done)."""
+        return PoseFinder(self.model, self.settings, self.mode)
+
+    @property
+    def finder(self) -> PoseFinder:
+        if self._closed:
+            raise RuntimeError("PosePipeline is closed")
+        if self._finder is None:
+            self._build_finder()
+            assert self._finder is not None
+        return self._finder
+
+    def _build_finder(self) -> None:
+        if self._finder is not None:
+            self._finder.close()
+        self._finder = self.new_finder()
 
     def _new_smoother(self) -> Smoother:
         s = self.settings
@@ -252,25 +328,17 @@ class PosePipeline(Closeable):
 
     # -- frames --------------------------------------------------------------------------
 
-    def process(self, frame: Frame, *, draw_in_place: bool = False) -> FrameResult:
-        """Run one frame. With `draw_in_place` the frame's own pixels are drawn on (no copy)."""
-        if self._estimator is None:
-            raise RuntimeError("PosePipeline is closed")
-        if self._cuts.is_cut(frame):
+    def process(
+        self, frame: Frame, *, draw_in_place: bool = False, found: Found | None = None
+    ) -> FrameResult:
+        """Run one frame. With `draw_in_place` the frame's own pixels are drawn on (no copy).
+        `found`: what a finder of the same settings found in it elsewhere (`new_finder`), so
+        this pipeline's own finder skips the frame; frames must still come in order."""
+        if found is None:
+            found = self.finder.find(frame)
+        if found.new_scene:
             self._smoother.reset()
-            if self._second_look is not None:
-                self._second_look.reset()
-            if self._fresh_look is not None:
-                self._fresh_look.reset()
-        started = time.perf_counter()
-        found = self._estimator.estimate(frame.rgb, frame.time_ms)
-        if self._fresh_look is not None:
-            found = self._fresh_look.check(self._estimator, frame.rgb, frame.time_ms, found)
-        if self._second_look is not None:
-            wanted = self.settings.num_poses
-            found += self._second_look.find(frame.rgb, frame.time_ms, found, wanted)
-        inference_ms = (time.perf_counter() - started) * 1000.0
-        people = [p for p in self._smoother.update(found, frame.time_ms) if p.drawn]
+        people = [p for p in self._smoother.update(found.people, frame.time_ms) if p.drawn]
         reps = None
         if self.reps is not None:
             self.reps.update(people, frame.time_ms)
@@ -291,7 +359,7 @@ class PosePipeline(Closeable):
             time_ms=frame.time_ms,
             annotated=canvas,
             people=tuple(people),
-            inference_ms=inference_ms,
+            inference_ms=found.inference_ms,
             reps=reps,
             shown=shown,
             coaching=coaching,
@@ -325,20 +393,20 @@ class PosePipeline(Closeable):
                 draw_count_panel(picture, title, count_lines, _cue_line(coaching))
         return shown
 
-    def _close_estimators(self) -> None:
-        if self._estimator is not None:
-            self._estimator.close()
-            self._estimator = None
-        if self._second_look is not None:
-            self._second_look.close()
-            self._second_look = None
-        if self._fresh_look is not None:
-            self._fresh_look.close()
-            self._fresh_look = None
-
     def close(self) -> None:
         """Release the pose model instances. Safe to call twice."""
-        self._close_estimators()
+        self._closed = True
+        if self._finder is not None:
+            self._finder.close()
+            self._finder = None
 
 
-__all__ = ["FrameResult", "PipelineSettings", "PosePipeline", "RepState", "SceneCuts"]
+__all__ = [
+    "Found",
+    "FrameResult",
+    "PipelineSettings",
+    "PoseFinder",
+    "PosePipeline",
+    "RepState",
+    "SceneCuts",
+]

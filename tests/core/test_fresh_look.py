@@ -129,5 +129,5 @@ def test_the_pipeline_checks_only_one_person_tracking_in_video_mode(
         with PosePipeline(model, settings, mode) as pipeline:
             for frame in frames[:3]:
                 pipeline.process(frame)
-            look = pipeline._fresh_look
+            look = pipeline.finder.fresh_look
             assert (look is not None and look.looks == 1) is checked, settings
