@@ -25,6 +25,7 @@ from desktop_app.media.keypoints import (
     KEYPOINT_SUFFIXES,
     keypoints_header,
 )
+from desktop_app.media.parallel import SegmentFinders, segment_starts_ms
 from desktop_app.media.recorder import Recorder, RecordingPaths
 from desktop_app.media.reps_table import reps_table_path, write_reps_table
 from desktop_app.media.sources import Damage, ImageSource, VideoFileSource
@@ -62,6 +63,9 @@ class AnnotateOptions:
     show_count: bool = True
     #: Keep the video's sound (copied, or encoded to AAC where the container needs it).
     audio: bool = True
+    #: Pose models searching parts of a video at once (media.parallel), each on a core of its
+    #: own; 1 searches the frames in turn with one model.
+    jobs: int = 1
 
     def pipeline_settings(self) -> PipelineSettings:
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
@@ -102,6 +106,8 @@ class AnnotateSummary:
     sound: SoundKept | None = None
     #: Why the input's sound is missing from the output, or ends early there, if it does.
     sound_problem: str | None = None
+    #: How many pose models searched the video at once (1: in turn).
+    jobs: int = 1
 
     @property
     def frames_per_second(self) -> float:
@@ -112,7 +118,8 @@ class AnnotateSummary:
         noun = "frame" if self.frames == 1 else "frames"
         parts = [
             f"{self.input.name}: {self.frames} {noun}, {self.frames_with_person} with a person",
-            f"{self.frames_per_second:.1f} frames/s",
+            f"{self.frames_per_second:.1f} frames/s"
+            + (f" ({self.jobs} jobs)" if self.jobs > 1 else ""),
         ]
         about = [self.codec] if self.codec else []
         if self.sound is not None:
@@ -246,11 +253,29 @@ def annotate(
             rotated_deg=source.rotation,
             mirrored=source.mirrored,
         )
-        with PosePipeline(model, options.pipeline_settings(), mode) as pipeline:
-            return _run(options, source, audio, pipeline, output, header, progress)
+        starts = _segment_starts_ms(options, source)
+        with PosePipeline(
+            model, options.pipeline_settings(), mode, load_now=len(starts) < 2
+        ) as pipeline:
+            if len(starts) < 2:
+                return _run(options, source, audio, pipeline, None, output, header, progress)
+            jobs = min(options.jobs, len(starts))
+            with SegmentFinders(input_path, starts, pipeline.new_finder, jobs) as finders:
+                return _run(options, source, audio, pipeline, finders, output, header, progress)
     finally:
         close_quietly(audio)
         source.close()
+
+
+def _segment_starts_ms(
+    options: AnnotateOptions, source: ImageSource | VideoFileSource
+) -> list[float]:
+    """Where the parts of the video that pose models search at once start (media.parallel):
+    with more than one job asked for and a video long enough to share out that can be read
+    from part way. One start: the video is searched in one pass."""
+    if options.jobs < 2 or not isinstance(source, VideoFileSource) or not source.seekable:
+        return [0.0]
+    return segment_starts_ms(source.duration_s or 0.0, options.jobs)
 
 
 def _run(
@@ -258,6 +283,7 @@ def _run(
     source: ImageSource | VideoFileSource,
     audio: AudioInput | None,
     pipeline: PosePipeline,
+    finders: SegmentFinders | None,
     output: Path,
     header: dict[str, object],
     progress: Callable[[int, int | None], None] | None,
@@ -287,6 +313,9 @@ def _run(
         replace=True,
         times_from_zero=False,
         audio=audio,
+        # With pose models on every core, x264 takes what is free; alone beside one model it
+        # keeps to one thread, which measured faster (docs/performance.md).
+        encoder_threads=0 if finders is not None else 1,
     )
     try:
         try:
@@ -294,7 +323,8 @@ def _run(
             # while the pose model works on the frame between them (see media/background.py).
             for frame in read_ahead(source, name="posecam-decode"):
                 # Each decoded frame is a fresh array: draw on it, no copy.
-                result = pipeline.process(frame, draw_in_place=True)
+                found = finders.found(frame) if finders is not None else None
+                result = pipeline.process(frame, draw_in_place=True, found=found)
                 outputs.submit(result.index, result.time_ms, result.annotated, None, result.people)
                 if outputs.error is not None:
                     raise outputs.error
@@ -360,4 +390,5 @@ def _run(
         reps_table=reps_table,
         sound=outputs.sound,
         sound_problem=outputs.sound_problem,
+        jobs=finders.jobs if finders is not None else 1,
     )

@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from desktop_app import __version__
 from desktop_app.core import limits
@@ -25,6 +26,9 @@ from desktop_app.core.limits import Limits
 from desktop_app.core.reps import EXERCISES, Exercise
 from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
 from desktop_app.errors import PoseCamError, with_notes
+
+if TYPE_CHECKING:
+    from desktop_app.annotate import AnnotateOptions, AnnotateSummary
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -124,15 +128,25 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     # Read as text: a Path would fold a stream address's "//" before it could be recognised.
-    annotate.add_argument("input", help="video file or image")
+    annotate.add_argument(
+        "input",
+        nargs="+",
+        help="video file or image; or several, or folders (their videos and pictures), "
+        "annotated several at once as --jobs allows",
+    )
     annotate.add_argument(
         "-o",
         "--output",
         type=Path,
-        help="annotated video (.mp4) or image; default: INPUT_posecam.mp4 beside the input",
+        help="annotated video (.mp4) or image; default: INPUT_posecam.mp4 beside the input. "
+        "With several inputs: the folder to write them to",
     )
     annotate.add_argument(
-        "--keypoints", type=Path, metavar="FILE", help="also write keypoints to FILE.csv or .json"
+        "--keypoints",
+        type=Path,
+        metavar="FILE",
+        help="also write keypoints to FILE.csv or .json. With several inputs: the folder to "
+        "write each one's NAME_posecam.csv to",
     )
     annotate.add_argument(
         "--smoothing",
@@ -194,6 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --exercise: leave the large repetition count off the picture (the count "
         "still goes into the keypoints)",
+    )
+    annotate.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=default_jobs(),
+        metavar="N",
+        help="pose models searching parts of a video at once, each on a core of its own "
+        "(default: one core fewer than this computer lets PoseCam use, %(default)s, leaving "
+        "one for reading, drawing and writing the video); 1 reads the video in one pass",
     )
     annotate.add_argument(
         "--no-audio",
@@ -315,6 +338,26 @@ def _whole_number(text: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"{text} is not between {low} and {high}")
     return value
+
+
+def usable_cores() -> int:
+    """The processor cores this process may run on (fewer than the machine's under a CPU
+    affinity mask, as containers and job managers set)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Windows or macOS
+        return os.cpu_count() or 1
+
+
+def default_jobs() -> int:
+    """Pose models for `annotate` by default: one per core but one. Reading, drawing and
+    writing the video take about half a core beside each model's core on a 2-core machine;
+    there a second model measured no faster (docs/performance.md)."""
+    return max(1, usable_cores() - 1)
+
+
+def _jobs(text: str) -> int:
+    return _whole_number(text, 1, 64)
 
 
 def _port(text: str) -> int:
@@ -445,15 +488,17 @@ def _annotate(args: argparse.Namespace) -> int:
     from desktop_app.media.sources import check_stream_url, file_path, stream_address
     from desktop_app.progress import TerminalProgress
 
-    if stream_address(args.input):
-        check_stream_url(args.input)  # one that would listen is refused as such
-        raise InputError(
-            args.input,
-            "is a stream's address; posecam annotate reads video files and images "
-            "(to watch a stream, open it in the window: posecam --source ADDRESS)",
-        )
+    for text in args.input:
+        if stream_address(text):
+            check_stream_url(text)  # one that would listen is refused as such
+            raise InputError(
+                text,
+                "is a stream's address; posecam annotate reads video files and images "
+                "(to watch a stream, open it in the window: posecam --source ADDRESS)",
+            )
+    inputs = [file_path(text) for text in args.input]
     options = AnnotateOptions(
-        input=file_path(args.input),
+        input=inputs[0],
         output=args.output,
         keypoints=args.keypoints,
         smoothing=args.smoothing,
@@ -466,7 +511,10 @@ def _annotate(args: argparse.Namespace) -> int:
         show_angles=args.show_angles,
         show_count=not args.no_count,
         audio=not args.no_audio,
+        jobs=args.jobs,
     )
+    if len(inputs) > 1 or inputs[0].is_dir():
+        return _annotate_several(inputs, options)
     bar: TerminalProgress | None = None
 
     def progress(done: int, total: int | None) -> None:
@@ -480,6 +528,11 @@ def _annotate(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.finish()
+    return _report(summary)
+
+
+def _report(summary: AnnotateSummary) -> int:
+    """Print what an annotate run did; the exit code it calls for."""
     print(summary.describe())
     if summary.damage is not None:
         # Everything that could be read was: the run succeeded, but the user should know.
@@ -495,6 +548,47 @@ def _annotate(args: argparse.Namespace) -> int:
         )
         return EXIT_USER_ERROR
     return EXIT_OK
+
+
+def _annotate_several(inputs: list[Path], template: AnnotateOptions) -> int:
+    """Several files or folders: outputs named after each file (in the --output and
+    --keypoints folders when given), several files at once, one progress bar, a line per
+    file as it finishes; a file that fails is reported and the others go on."""
+    from desktop_app.batch import FileDone, annotate_files, check_folder, files_in, options_for
+    from desktop_app.core.model import load_default_model, load_model
+    from desktop_app.progress import TerminalProgress
+
+    check_folder(template.output, "--output")
+    check_folder(template.keypoints, "--keypoints")
+    files = files_in(inputs)
+    keypoints_suffix = ".csv" if template.keypoints is not None else None
+    each = [options_for(file, template, keypoints_suffix) for file in files]
+    model = load_model(template.model) if template.model else load_default_model()
+    bar = TerminalProgress(sys.stderr, None, "frames")
+    codes: list[int] = []
+
+    def progress(done: int, total: int | None) -> None:
+        bar.total = total
+        bar.update(done)
+
+    def finished(file: FileDone) -> None:
+        bar.finish()
+        if file.summary is not None:
+            codes.append(_report(file.summary))
+        elif file.problem is not None:
+            print(f"posecam: {with_notes(file.problem)}", file=sys.stderr)
+            codes.append(EXIT_USER_ERROR)
+
+    try:
+        annotate_files(each, template.jobs, model, progress, finished)
+    finally:
+        bar.finish()
+    failed = sum(code != EXIT_OK for code in codes)
+    print(
+        f"{len(files)} files: {len(files) - failed} annotated"
+        + (f", {failed} with problems (above)" if failed else "")
+    )
+    return EXIT_USER_ERROR if failed else EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from tests.test_annotate_cli import (
     rolling_clip,
     run,
 )
+from testsupport.processes import running, wait_until_written
 
 
 @pytest.fixture
@@ -259,16 +260,8 @@ def test_a_real_ctrl_c_or_sigterm_keeps_the_old_output_and_a_playable_partial_fi
     output.write_bytes(b"an earlier video")
     partial_output = tmp_path / "old.partial.mp4"
     command = [sys.executable, "-m", "desktop_app", "annotate", str(long_clip), "-o", str(output)]
-    child = subprocess.Popen(
-        [*command, "--overwrite"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        # Generous waits: the machine may be busy. Frames reach the file once the model runs.
-        deadline = time.monotonic() + 240
-        while not (partial_output.exists() and partial_output.stat().st_size > 0):
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "no frame was written in 240 s"
-            time.sleep(0.05)
+    with running([*command, "--overwrite"]) as child:
+        wait_until_written(child, [partial_output])
         child.send_signal(getattr(signal, how.split()[0]))
         if "twice" in how:
             # Impatient: pressed again while the files are being finished, or as the message
@@ -276,10 +269,6 @@ def test_a_real_ctrl_c_or_sigterm_keeps_the_old_output_and_a_playable_partial_fi
             time.sleep(0.3 if how.endswith("late") else 0.02)
             child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=120)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
     assert child.returncode == 130, err
     assert_one_line_error(
         err, "posecam: interrupted; the ", f"annotated so far are in {partial_output}"
@@ -324,11 +313,7 @@ def test_annotate_killed_outright_leaves_a_playable_video_and_readable_keypoints
     )  # fmt: skip
     try:
         # Let it write a few fragments (one every half second of video, 15 frames here).
-        deadline = time.monotonic() + 240
-        while not (partial_keypoints.exists() and partial_keypoints.stat().st_size > 400_000):
-            assert child.poll() is None, "annotate ended before it was killed"
-            assert time.monotonic() < deadline, "not enough keypoints were written in 240 s"
-            time.sleep(0.05)
+        wait_until_written(child, [partial_keypoints], least_bytes=400_001)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
     finally:

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import av
+import numpy as np
 
 from desktop_app.media.keypoints import CSV_COLUMNS, read_json_keypoints
 
@@ -58,4 +59,24 @@ def assert_keypoints_match_video(video: Path, keypoints: Path, *, every_frame: b
     return len(video_s)
 
 
-__all__ = ["assert_keypoints_match_video", "decoded_times_s", "keypoint_times_ms"]
+def people_by_frame(path: Path) -> dict[int, dict[int, np.ndarray]]:
+    """A CSV keypoints file as {frame: {person id: (33, 2) drawn x, y in pixels}}. Frames with
+    nobody drawn have no rows, so they are absent."""
+    rows: dict[int, dict[int, list[tuple[float, float]]]] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            people = rows.setdefault(int(row["frame"]), {})
+            point = (float(row["x"] or "nan"), float(row["y"] or "nan"))
+            people.setdefault(int(row["person"]), []).append(point)
+    return {
+        frame: {pid: np.array(points, np.float64) for pid, points in people.items()}
+        for frame, people in rows.items()
+    }
+
+
+__all__ = [
+    "assert_keypoints_match_video",
+    "decoded_times_s",
+    "keypoint_times_ms",
+    "people_by_frame",
+]

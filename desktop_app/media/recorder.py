@@ -107,12 +107,14 @@ class Recorder:
         replace: bool = False,
         times_from_zero: bool = True,
         audio: AudioInput | None = None,
+        encoder_threads: int = 1,
     ) -> None:
         """`replace`: the caller has made sure existing files at `paths` may be replaced.
         `times_from_zero`: the files' times start at the first frame's (a live session);
         otherwise they are the frames' own times (a file's). `audio`: the source's sound, for
         the annotated video; its times must be the frames' own (not `times_from_zero`). The
-        caller closes it after `close()`."""
+        caller closes it after `close()`. `encoder_threads`: for the annotated video
+        (media.video_writer.VideoWriter's `threads`)."""
         for path in paths.all():
             if path.exists() and not replace:
                 raise OutputError(path, "already exists; a recording never replaces a file")
@@ -124,7 +126,14 @@ class Recorder:
         self._video: VideoWriter | ImageFileWriter = (
             ImageFileWriter(paths.video)
             if is_image_path(paths.video)
-            else VideoWriter(paths.video, fps, preset=preset, crash_safe=True, audio=audio)
+            else VideoWriter(
+                paths.video,
+                fps,
+                preset=preset,
+                crash_safe=True,
+                audio=audio,
+                threads=encoder_threads,
+            )
         )
         self._raw: VideoWriter | None = None
         self._keypoints: KeypointsWriter | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import math
 import os
 import re
 import socket
@@ -133,6 +134,8 @@ class VideoFileSource(FrameSource):
         self._matroska = "matroska" in self._container.format.name.split(",")
         self._declared = _declared_length(self._container, self._stream, self.fps)
         self.frame_count = self._declared.frames if self._declared else None
+        #: How long the container says the video is, in seconds, if it says.
+        self.duration_s = self._declared.seconds if self._declared else None
         # The first frame is decoded now: it carries the display matrix, which says how the
         # pictures are turned and so the size they come out at.
         self._reading = _Reading()
@@ -166,7 +169,7 @@ class VideoFileSource(FrameSource):
             else:
                 if start_pts is None:
                     start_pts = pts
-                time_ms = float((pts - start_pts) * time_base) * 1000.0
+                time_ms = _time_ms(pts, start_pts, time_base)
             if index and time_ms - last_time_ms > _GAP_FRAMES * frame_ms:
                 # Frames missing here, or a pause in a variable-rate file: counted only if
                 # something else shows that the file is damaged.
@@ -186,6 +189,51 @@ class VideoFileSource(FrameSource):
                 rgb = upright.apply(rgb)
             yield Frame(rgb=rgb, time_ms=time_ms, index=index)
         self._finish(reading)
+
+    @property
+    def seekable(self) -> bool:
+        """True when `frames_from` can start part way and give the times a whole pass gives:
+        times come from the file's own timestamps (not AVI's counted ones), and no frame has
+        been taken from this source yet."""
+        first = self._first
+        return first is not None and first.pts is not None and not self._times_from_rate
+
+    def frames_from(self, start_ms: float, until_ms: float = math.inf) -> Iterator[Frame]:
+        """The frames presented from `start_ms` to before `until_ms` (times as a whole pass
+        gives them), decoded from the keyframe before `start_ms`. Needs `seekable`; use a
+        source of its own for this, not iterated before or after.
+
+        Meant for reading parts of a healthy file on several threads at once: a frame whose
+        time a whole pass would move (a damaged file's repeated or reordered times) is given
+        with its stored time, so a caller comparing times sees it missing. `index` is -1 (the
+        count of frames before it is not known without reading them). Frames before the first
+        complete picture after the seek (which refer to pictures before the keyframe) are
+        dropped by FFmpeg and so missing too."""
+        start_pts = self._first.pts if self._first is not None else None
+        if not self.seekable or start_pts is None:
+            raise ValueError(f"{self.name}: cannot start part way through this file")
+        upright = self._upright
+        stream = self._stream
+        time_base: Fraction = stream.time_base or Fraction(1, 1000)
+        self._first = None
+        target = start_pts + math.floor(Fraction(start_ms) / 1000 / time_base)
+        try:
+            self._container.seek(target, stream=stream, backward=True, any_frame=False)
+            for packet in self._container.demux(stream):
+                for av_frame in stream.decode(packet):
+                    if av_frame.pts is None:
+                        continue
+                    time_ms = _time_ms(av_frame.pts, start_pts, time_base)
+                    if time_ms >= until_ms:
+                        return
+                    if time_ms < start_ms:
+                        continue
+                    rgb = av_frame.to_ndarray(format="rgb24")
+                    if upright is not None:
+                        rgb = upright.apply(rgb)
+                    yield Frame(rgb=rgb, time_ms=time_ms, index=-1)
+        except av.error.FFmpegError as exc:
+            raise InputError(self.path, f"video is damaged ({_ffmpeg_reason(exc)})") from None
 
     def _decoded_frames(self, reading: _Reading) -> Iterator[av.VideoFrame]:
         """Every frame that can be decoded, in order; `reading` counts what could not be.
@@ -297,6 +345,12 @@ class VideoFileSource(FrameSource):
 
     def close(self) -> None:
         self._container.close()
+
+
+def _time_ms(pts: int, start_pts: int, time_base: Fraction) -> float:
+    """A frame's time in milliseconds from the first frame's, from its timestamp: one formula
+    for a whole pass and a pass started part way (`frames_from`), so that they agree exactly."""
+    return float((pts - start_pts) * time_base) * 1000.0
 
 
 # A jump in frame times of more than this many frame intervals marks frames missing there.

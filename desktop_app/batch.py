@@ -1,0 +1,168 @@
+"""`posecam annotate` with several files or a folder: the files share the cores (several at
+once, each with its share of pose models), one progress count covers them all, and a file
+that fails is reported and skipped while the others go on.
+
+Qt-free; the command line prints what `annotate_files` reports.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from desktop_app.annotate import AnnotateOptions, AnnotateSummary, annotate, default_output_path
+from desktop_app.core.model import PoseModel
+from desktop_app.errors import InputError, OutputError, PoseCamError, add_note
+from desktop_app.media.images import IMAGE_SUFFIXES, is_image_path
+from desktop_app.media.sources import VIDEO_SUFFIXES, VideoFileSource
+
+
+def files_in(paths: Sequence[Path]) -> list[Path]:
+    """The files to annotate: each file named, and the videos and pictures directly inside
+    each folder named (sorted; PoseCam's own outputs, NAME_posecam.*, left out)."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(
+            p
+            for p in path.iterdir()
+            if p.is_file()
+            and p.suffix.lower() in (*VIDEO_SUFFIXES, *IMAGE_SUFFIXES)
+            and not p.stem.endswith("_posecam")
+        )
+        if not found:
+            raise InputError(path, "is a folder with no videos or pictures in it")
+        files += found
+    return files
+
+
+def options_for(
+    file: Path, template: AnnotateOptions, keypoints_suffix: str | None
+) -> AnnotateOptions:
+    """`template` for one of several files: outputs named after the file, in the folder
+    `template.output` names (beside the file without it), and keypoints likewise in the folder
+    `template.keypoints` names, with `keypoints_suffix` (.csv or .json)."""
+    output = default_output_path(file)
+    if template.output is not None:
+        output = template.output / output.name
+    keypoints = None
+    if template.keypoints is not None and keypoints_suffix is not None:
+        keypoints = template.keypoints / f"{file.stem}_posecam{keypoints_suffix}"
+    return replace(template, input=file, output=output, keypoints=keypoints)
+
+
+def check_folder(path: Path | None, what: str) -> None:
+    """With several inputs, `--output` and `--keypoints` name folders, which must exist."""
+    if path is not None and not path.is_dir():
+        raise OutputError(path, f"with several inputs, {what} names a folder, which must exist")
+
+
+@dataclass(frozen=True)
+class FileDone:
+    """How one file went: its summary, or the problem that stopped it."""
+
+    input: Path
+    summary: AnnotateSummary | None = None
+    problem: PoseCamError | None = None
+
+
+def frames_in(file: Path) -> int:
+    """How many frames a file holds, as its container says (1 for a picture, 0 when it does
+    not say or cannot be opened: annotating it will report why)."""
+    if is_image_path(file):
+        return 1
+    try:
+        with VideoFileSource(file) as source:
+            return source.frame_count or 0
+    except PoseCamError:
+        return 0
+
+
+def annotate_files(
+    files: Sequence[AnnotateOptions],
+    jobs: int,
+    model: PoseModel,
+    progress: Callable[[int, int | None], None] | None = None,
+    done: Callable[[FileDone], None] | None = None,
+) -> list[FileDone]:
+    """Annotate each of `files`, several at once when `jobs` allows: min(jobs, files) at a
+    time, each with jobs // that many pose models. `progress(frames done, frames in all)` and
+    `done(file)` are called from the files' threads as work goes on (the caller serialises
+    its output). Ctrl+C in the caller's thread stops every file, each keeping its frames done
+    so far; the KeyboardInterrupt raised then carries notes saying where they are."""
+    at_once = max(1, min(jobs, len(files)))
+    each = [replace(options, jobs=max(1, jobs // at_once)) for options in files]
+    totals = [frames_in(options.input) for options in each]
+    total = sum(totals) or None
+    counted = [0] * len(each)
+    lock = threading.Lock()
+    stop = threading.Event()
+    waiting: queue.Queue[int] = queue.Queue()
+    for k in range(len(each)):
+        waiting.put(k)
+    results: list[FileDone | None] = [None] * len(each)
+    interrupted: list[KeyboardInterrupt] = []
+    faults: list[Exception] = []
+
+    def count(k: int) -> Callable[[int, int | None], None]:
+        def frames_done(frames: int, _total: int | None) -> None:
+            if stop.is_set():
+                raise KeyboardInterrupt
+            with lock:
+                counted[k] = frames
+                if progress is not None:
+                    progress(sum(counted), total)
+
+        return frames_done
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                k = waiting.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcome = FileDone(each[k].input, summary=annotate(each[k], count(k), model))
+            except PoseCamError as exc:
+                outcome = FileDone(each[k].input, problem=exc)
+            except KeyboardInterrupt as exc:
+                interrupted.append(exc)
+                return
+            except Exception as exc:  # a fault of ours: stop all, raised in the caller
+                faults.append(exc)
+                stop.set()
+                return
+            results[k] = outcome
+            if done is not None:
+                with lock:
+                    done(outcome)
+
+    threads = [
+        threading.Thread(target=work, name=f"posecam-file-{k}", daemon=True) for k in range(at_once)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            # A join with a timeout lets Ctrl+C reach this thread while the files run.
+            while thread.is_alive():
+                thread.join(0.2)
+    except KeyboardInterrupt as exc:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        for stopped in interrupted:
+            for note in getattr(stopped, "__notes__", []):
+                add_note(exc, note)
+        raise
+    if faults:
+        raise faults[0]
+    return [r for r in results if r is not None]
+
+
+__all__ = ["FileDone", "annotate_files", "check_folder", "files_in", "frames_in", "options_for"]

@@ -1,0 +1,101 @@
+"""`posecam annotate` with several files or a folder (desktop_app.batch): outputs named after
+each file, in the folders --output and --keypoints name; a line per file and one at the end;
+a file that fails is reported and the others go on; Ctrl+C keeps every file's frames done."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from desktop_app.cli import main
+from tests.test_annotate_cli import assert_one_line_error, probe, rolling_clip
+from testsupport.outputs import assert_keypoints_match_video
+from testsupport.processes import running, wait_until_written
+
+
+def test_a_folder_is_annotated_file_by_file_and_a_bad_file_does_not_stop_the_rest(
+    short_clip: Path,
+    grace_hopper: np.ndarray,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "clip.mp4").write_bytes(short_clip.read_bytes())
+    cv2.imwrite(str(inputs / "photo.jpg"), cv2.cvtColor(grace_hopper, cv2.COLOR_RGB2BGR))
+    (inputs / "broken.mp4").write_bytes(b"not a video at all")
+    (inputs / "notes.txt").write_text("not a picture either, and not tried")
+    (inputs / "old_posecam.mp4").write_bytes(short_clip.read_bytes())  # an earlier output
+    out = tmp_path / "out"
+    out.mkdir()
+
+    code = main(["annotate", str(inputs), "-o", str(out), "--keypoints", str(out), "--jobs", "2"])
+
+    stdout, stderr = capsys.readouterr()
+    assert code == 2
+    assert sorted(p.name for p in out.iterdir()) == [
+        "clip_posecam.csv",
+        "clip_posecam.mp4",
+        "photo_posecam.csv",
+        "photo_posecam.jpg",
+    ]
+    assert assert_keypoints_match_video(out / "clip_posecam.mp4", out / "clip_posecam.csv") == 30
+    assert_one_line_error(stderr, "posecam: ", "broken.mp4: not a video PoseCam can read")
+    assert f"annotated -> {out / 'clip_posecam.mp4'}" in stdout
+    assert f"annotated -> {out / 'photo_posecam.jpg'}" in stdout
+    assert stdout.splitlines()[-1] == "3 files: 2 annotated, 1 with problems (above)"
+
+
+def test_several_files_go_beside_themselves_without_output_folders(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    for clip in (first, second):
+        clip.write_bytes(short_clip.read_bytes())
+    assert main(["annotate", str(first), str(second)]) == 0
+    assert probe(tmp_path / "a_posecam.mp4")[:2] == ("h264", 30)
+    assert probe(tmp_path / "b_posecam.mp4")[:2] == ("h264", 30)
+    assert capsys.readouterr().out.splitlines()[-1] == "2 files: 2 annotated"
+
+
+@pytest.mark.parametrize("option", ["-o", "--keypoints"])
+def test_with_several_inputs_outputs_must_name_a_folder(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str
+) -> None:
+    not_a_folder = tmp_path / "out.mp4"
+    code = main(["annotate", str(short_clip), str(short_clip), option, str(not_a_folder)])
+    assert code == 2
+    assert_one_line_error(capsys.readouterr().err, f"{not_a_folder}: with several inputs")
+
+
+def test_an_empty_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["annotate", str(tmp_path)]) == 2
+    assert_one_line_error(capsys.readouterr().err, "is a folder with no videos or pictures")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C is a console event on Windows")
+def test_a_real_ctrl_c_keeps_the_frames_done_of_every_file_running(
+    astronaut: np.ndarray, tmp_path: Path
+) -> None:
+    small = np.ascontiguousarray(astronaut[::2, ::2])
+    clips = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
+    for clip in clips:
+        rolling_clip(clip, small, 1800, 4, {"preset": "ultrafast"})
+    partials = [tmp_path / "a_posecam.partial.mp4", tmp_path / "b_posecam.partial.mp4"]
+    command = [sys.executable, "-m", "desktop_app", "annotate", *map(str, clips), "--jobs", "2"]
+    with running(command) as child:
+        wait_until_written(child, partials)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err
+    assert_one_line_error(err, "posecam: interrupted; the ")
+    for partial in partials:
+        assert f"annotated so far are in {partial}" in err
+        done = int(err.split(f"in {partial}")[0].rsplit("the ", 1)[1].split(" frames")[0])
+        assert 0 < done < 1800
+        assert probe(partial)[:2] == ("h264", done)
