@@ -5,7 +5,10 @@ MediaPipe's PoseLandmarker (VIDEO mode, same model) finds the pose, OpenCV draws
 writes mp4v. Runs alternate (bare, posecam, bare, posecam, ...) so that the machine's state
 affects both alike. Prints numbers only; targets belong to the performance issue.
 
-    python benchmarks/annotate.py [--clip PATH] [--runs 3]
+    python benchmarks/annotate.py [--clip PATH] [--runs 3] [--jobs 1 2]
+
+`--jobs`: posecam annotate is run with each number of pose models searching at once
+(`posecam annotate --jobs N`), and the scaling over the first is printed too.
 
 Without --clip it uses ../shared/data/videos/taiji_frontal_720p.mp4 when present, else a
 sample clip made from matplotlib's photo.
@@ -73,9 +76,10 @@ def bare_loop(clip: Path, out: Path, model: PoseModel) -> tuple[int, float]:
     return frames, time.perf_counter() - started
 
 
-def posecam_run(clip: Path, out: Path, model: PoseModel) -> tuple[int, float]:
+def posecam_run(clip: Path, out: Path, model: PoseModel, jobs: int = 1) -> tuple[int, float]:
     started = time.perf_counter()
-    summary = annotate(AnnotateOptions(input=clip, output=out, overwrite=True), model=model)
+    options = AnnotateOptions(input=clip, output=out, overwrite=True, jobs=jobs)
+    summary = annotate(options, model=model)
     return summary.frames, time.perf_counter() - started
 
 
@@ -83,16 +87,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clip", type=Path)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1])
     args = parser.parse_args()
     model = load_default_model()
     with tempfile.TemporaryDirectory() as tmp:
         clip = benchmark_clip(args.clip)
-        results: dict[str, list[float]] = {"bare loop": [], "posecam annotate": []}
+        names = {jobs: f"posecam --jobs {jobs}" for jobs in args.jobs}
+        results: dict[str, list[float]] = {"bare loop": []} | {n: [] for n in names.values()}
         frames = 0
         for _ in range(args.runs):
-            for name, run in (("bare loop", bare_loop), ("posecam annotate", posecam_run)):
-                suffix = "_bare.mp4" if run is bare_loop else "_posecam.mp4"
-                frames, seconds = run(clip, Path(tmp) / ("out" + suffix), model)
+            frames, seconds = bare_loop(clip, Path(tmp) / "out_bare.mp4", model)
+            results["bare loop"].append(frames / seconds)
+            for jobs, name in names.items():
+                frames, seconds = posecam_run(clip, Path(tmp) / "out_posecam.mp4", model, jobs)
                 results[name].append(frames / seconds)
     print(f"clip: {clip} ({frames} frames)")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -100,8 +107,14 @@ def main() -> int:
     for name, rates in results.items():
         print(f"{name:18s} median {statistics.median(rates):6.1f} frames/s   runs: "
               + ", ".join(f"{r:.1f}" for r in rates))  # fmt: skip
-    ratio = statistics.median(results["posecam annotate"]) / statistics.median(results["bare loop"])
-    print(f"ratio posecam/bare: {ratio:.2f}")
+    bare = statistics.median(results["bare loop"])
+    first = statistics.median(results[names[args.jobs[0]]])
+    for jobs, name in names.items():
+        rate = statistics.median(results[name])
+        print(
+            f"--jobs {jobs}: ratio posecam/bare {rate / bare:.2f}, "
+            f"scaling over --jobs {args.jobs[0]} {rate / first:.2f}"
+        )
     return 0
 
 

@@ -1,12 +1,15 @@
 """The live view's speed: a video file released at a fixed frame rate stands in for a webcam.
 
-    python benchmarks/live.py [--clip PATH] [--fps 30] [--seconds 20]
+    python benchmarks/live.py [--clip PATH] [--fps 30] [--seconds 20] [--record]
+                              [--num-poses N]
 
 Runs the real worker (pose, default smoothing, drawing) and the real video view, offscreen,
 and prints: frames the source released, frames processed, frames displayed per second, frames
 skipped because processing was busy, capture-to-screen latency (from the moment the frame
 left the source to the end of the paint that showed it) p50/p95, the longest time the GUI
-thread was blocked, and CPU use. Prints numbers only; targets live in the issues.
+thread was blocked, and CPU use. With --record, the annotated video and CSV keypoints are
+recorded as the window's Record does, from the first frame shown, and it also prints the
+frames the recording kept per second. Prints numbers only; targets live in the issues.
 
 Without --clip it uses ../shared/data/videos/taiji_frontal_720p.mp4 when present, else a
 720p sample clip made from matplotlib's photo.
@@ -17,16 +20,20 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import av
 from clips import benchmark_clip
 
 from desktop_app.core.metrics import percentile
+from desktop_app.media.recorder import RecordingPaths
 from desktop_app.media.sources import LoopedSource
 
 
@@ -35,6 +42,8 @@ def main() -> int:
     parser.add_argument("--clip", type=Path)
     parser.add_argument("--fps", type=float, default=30.0, help="source frame rate (default 30)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the run")
+    parser.add_argument("--record", action="store_true", help="record while viewing")
+    parser.add_argument("--num-poses", type=int, default=1, help="people to find (default 1)")
     args = parser.parse_args()
     clip = benchmark_clip(args.clip)
 
@@ -50,7 +59,9 @@ def main() -> int:
     view = VideoView()
     view.resize(1280, 720)
     view.show()
-    settings = replace(Settings(), loop_video=False)
+    settings = replace(Settings(), loop_video=False, num_poses=args.num_poses)
+    folder = Path(tempfile.mkdtemp(prefix="posecam-live-"))
+    recording = RecordingPaths(folder / "live.mp4", keypoints=folder / "live.csv")
     worker = PoseWorker(
         lambda: LoopedSource(clip, args.fps, args.seconds), settings, load_default_model()
     )
@@ -65,6 +76,8 @@ def main() -> int:
         painted += 1
         if not released_first:
             released_first.append(painted_s)
+            if args.record:
+                worker.start_recording(recording)
         latencies_ms.append((painted_s - frame.captured_s) * 1000.0)
         if painted == int(args.fps):
             # Measure the GUI thread from one second in: start-up is not the steady state.
@@ -105,11 +118,23 @@ def main() -> int:
     ticker.stop()
     worker.wait()
 
+    recorded = ""
+    if args.record:
+        with av.open(str(recording.video)) as container:
+            stream = container.streams.video[0]
+            times = [float(f.time) for f in container.decode(stream) if f.time is not None]
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        recorded = f"recorded: {len(times)} frames over {span:.1f} s of the source, "
+        recorded += f"{(len(times) - 1) / span if span else 0:.1f} per second"
+    shutil.rmtree(folder, ignore_errors=True)
     warm = latencies_ms[int(args.fps) :]  # the first second includes start-up
     processed = max(painted, 1)
     duration = args.seconds
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-    print(f"clip: {clip.name}, released at {args.fps:g} fps for {duration:g} s")
+    print(
+        f"clip: {clip.name}, released at {args.fps:g} fps for {duration:g} s, "
+        f"{args.num_poses} {'person' if args.num_poses == 1 else 'people'} wanted"
+    )
     print(f"displayed: {painted} frames, {painted / duration:.1f} per second")
     print(f"skipped (processing busy): {round(args.fps * duration) - processed} frames")
     print(
@@ -122,6 +147,8 @@ def main() -> int:
         f" longest event-loop gap after 1 s"
         f" {longest_gap_ms[0]:.1f} ms"
     )
+    if recorded:
+        print(recorded)
     print(f"CPU: {100 * cpu / wall:.0f} % of one core over {wall:.1f} s (both cores = 200 %)")
     return 0
 
