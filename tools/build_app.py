@@ -11,13 +11,14 @@ nothing from this checkout:
 3. under Xvfb (if installed), `PoseCam --source CLIP` opens the window, shows the skeleton
    (checked on a screenshot), and quits cleanly on SIGTERM; the time from launch to the first
    skeleton on screen is measured.
-Prints the folder's size and that time. Exits 1 if any check fails.
+Prints the folder's size (unpacked and zipped) and that time. Exits 1 if any check fails.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +36,15 @@ def folder_size_mb(folder: Path) -> float:
     # Links (PyInstaller makes some on Linux) point at files already counted.
     files = [f for f in folder.rglob("*") if f.is_file() and not f.is_symlink()]
     return sum(f.stat().st_size for f in files) / 1e6
+
+
+def zip_size_mb(folder: Path) -> float:
+    """The size of the folder as people pass it on: zipped (deflate, the default level)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = shutil.make_archive(
+            str(Path(tmp) / folder.name), "zip", folder.parent, folder.name
+        )
+        return Path(archive).stat().st_size / 1e6
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess[str]:
@@ -164,7 +174,8 @@ def main() -> int:
         ok &= smoke_serve(program, work) if ok else False
         window_ok, first_frame_s = smoke_window(program, work) if ok else (False, None)
         ok &= window_ok
-    print(f"bundle: {folder} {folder_size_mb(folder):.0f} MB unpacked")
+    unpacked, zipped = folder_size_mb(folder), zip_size_mb(folder)
+    print(f"bundle: {folder} {unpacked:.0f} MB unpacked, {zipped:.0f} MB zipped")
     if first_frame_s is not None:
         print(f"launch to first skeleton on screen: {first_frame_s:.1f} s")
     print("all checks passed" if ok else "some checks failed")
