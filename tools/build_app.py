@@ -11,7 +11,8 @@ nothing from this checkout:
 3. under Xvfb (if installed), `PoseCam --source CLIP` opens the window, shows the skeleton
    (checked on a screenshot), and quits cleanly on SIGTERM; the time from launch to the first
    skeleton on screen is measured.
-Prints the folder's size (unpacked and zipped) and that time. Exits 1 if any check fails.
+Prints the folder's size (unpacked and zipped), its largest parts and that time. Exits 1 if
+any check fails.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ def folder_size_mb(folder: Path) -> float:
     # Links (PyInstaller makes some on Linux) point at files already counted.
     files = [f for f in folder.rglob("*") if f.is_file() and not f.is_symlink()]
     return sum(f.stat().st_size for f in files) / 1e6
+
+
+def largest_parts(folder: Path, count: int = 8) -> list[tuple[str, float]]:
+    """The biggest entries of the folder's `_internal` (a package, a library), in MB."""
+    inside = folder / "_internal"
+    parts = [
+        (p.name, folder_size_mb(p) if p.is_dir() else p.stat().st_size / 1e6)
+        for p in inside.iterdir()
+        if not p.is_symlink()
+    ]
+    return sorted(parts, key=lambda part: part[1], reverse=True)[:count]
 
 
 def zip_size_mb(folder: Path) -> float:
@@ -176,6 +188,9 @@ def main() -> int:
         ok &= window_ok
     unpacked, zipped = folder_size_mb(folder), zip_size_mb(folder)
     print(f"bundle: {folder} {unpacked:.0f} MB unpacked, {zipped:.0f} MB zipped")
+    print(
+        "largest parts: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in largest_parts(folder))
+    )
     if first_frame_s is not None:
         print(f"launch to first skeleton on screen: {first_frame_s:.1f} s")
     print("all checks passed" if ok else "some checks failed")
