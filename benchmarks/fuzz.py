@@ -3,6 +3,7 @@ small real clips (MP4, MKV, WebM, AVI), each in a process of its own with a time
 
     python benchmarks/fuzz.py [--mutants 500] [--seed 0] [--jobs 2] [--timeout 60]
     python benchmarks/fuzz.py --seed 0 --only mp4:17      # one mutant again, with its output
+    python benchmarks/fuzz.py --seed-frames 210 --annotate-jobs 2   # annotate --jobs 2
 
 Mutant i of seed s is always the same file (testsupport/fuzzing.py says how each is made).
 Prints a table per container and kind of damage: how many ran, exited 0 and 2, and how many
@@ -28,6 +29,7 @@ from testsupport.fuzzing import (
     CONTAINERS,
     FAILURES,
     KINDS,
+    SEED_FRAMES,
     Mutant,
     Outcome,
     annotate_command,
@@ -61,11 +63,11 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def reproduction(outcome: Outcome, kept: Path) -> str:
+def reproduction(outcome: Outcome, kept: Path, jobs: int) -> str:
     """How to see the failure again: the benchmark, or the command on the kept mutant."""
     suffix = outcome.mutant.keypoints_suffix
     video, keypoints = kept.parent / "out.mp4", kept.parent / f"keypoints{suffix}"
-    command = " ".join(annotate_command(kept, video, keypoints)[1:])
+    command = " ".join(annotate_command(kept, video, keypoints, jobs)[1:])
     head, _, details = outcome.describe().partition("\n")
     return f"{head}\n  mutant: {kept}\n  or:     python {command} --overwrite\n{details}"
 
@@ -77,13 +79,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (default: 2)")
     parser.add_argument("--timeout", type=float, default=60.0, help="a hang, in seconds")
     parser.add_argument("--only", metavar="CONTAINER:INDEX", help="run this one mutant")
+    parser.add_argument(
+        "--seed-frames",
+        type=int,
+        default=SEED_FRAMES,
+        help="frames in each seed clip, at 30 fps (default: %(default)s)",
+    )
+    parser.add_argument("--annotate-jobs", type=int, default=1,
+                        help="annotate's --jobs; with 2, seed clips of 180 frames or more are "
+                        "searched in segments (default: %(default)s)")  # fmt: skip
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "posecam-fuzz",
                         help="where failing mutants are kept (default: %(default)s)")  # fmt: skip
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="posecam-fuzz-") as scratch:
         work = Path(scratch)
-        clean = seed_clips(work / "seeds")
+        clean = seed_clips(work / "seeds", args.seed_frames)
         print(f"seed clips: {', '.join(f'{name} {len(data)} B' for name, data in clean.items())}")
         if args.only:
             container, index = args.only.split(":")
@@ -101,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(work / outcome.mutant.name / kept.name, kept)
             print()
-            print(reproduction(outcome, kept))
+            print(reproduction(outcome, kept, args.annotate_jobs))
         if args.only and outcomes:
             print(f"\nexit {outcomes[0].exit_code}\nstdout: {outcomes[0].stdout.strip()}")
             print(f"stderr: {outcomes[0].stderr.strip()}")
@@ -113,7 +124,10 @@ def _run_all(todo: list[Mutant], work: Path, args: argparse.Namespace) -> list[O
     started = time.perf_counter()
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_annotate, item, work / item.name, args.timeout) for item in todo]
+        futures = [
+            pool.submit(run_annotate, item, work / item.name, args.timeout, args.annotate_jobs)
+            for item in todo
+        ]
         for done, future in enumerate(as_completed(futures), 1):
             outcome = future.result()
             outcomes.append(outcome)

@@ -86,11 +86,11 @@ def seed_clip(container: str, path: Path, frames: int = SEED_FRAMES) -> Path:
     return path
 
 
-def seed_clips(folder: Path) -> dict[str, bytes]:
-    """Every container's seed clip, as bytes, written under `folder`."""
+def seed_clips(folder: Path, frames: int = SEED_FRAMES) -> dict[str, bytes]:
+    """Every container's seed clip, `frames` long, as bytes, written under `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     return {
-        name: seed_clip(name, folder / f"seed.{suffix}").read_bytes()
+        name: seed_clip(name, folder / f"seed.{suffix}", frames).read_bytes()
         for name, (suffix, *_) in CONTAINERS.items()
     }
 
@@ -455,19 +455,19 @@ def judge(outcome: Outcome, video: Path, keypoints: Path) -> None:
         )
 
 
-def annotate_command(input_path: Path, video: Path, keypoints: Path) -> list[str]:
+def annotate_command(input_path: Path, video: Path, keypoints: Path, jobs: int = 1) -> list[str]:
     return [sys.executable, "-m", "desktop_app", "annotate", str(input_path), "-o", str(video),
-            "--keypoints", str(keypoints)]  # fmt: skip
+            "--keypoints", str(keypoints), "--jobs", str(jobs)]  # fmt: skip
 
 
-def run_annotate(item: Mutant, folder: Path, timeout_s: float = 60.0) -> Outcome:
+def run_annotate(item: Mutant, folder: Path, timeout_s: float = 60.0, jobs: int = 1) -> Outcome:
     """Write `item` into `folder` (created, and left there) and annotate it with the real
     command line in a child process; judge what it left."""
     folder.mkdir(parents=True, exist_ok=True)
     input_path = folder / f"{item.name}.{item.suffix}"
     input_path.write_bytes(item.data)
     video, keypoints = folder / "out.mp4", folder / f"keypoints{item.keypoints_suffix}"
-    command = annotate_command(input_path, video, keypoints)
+    command = annotate_command(input_path, video, keypoints, jobs)
     outcome = Outcome(item, command)
     try:
         done = subprocess.run(
