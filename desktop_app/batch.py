@@ -56,6 +56,25 @@ def options_for(
     return replace(template, input=file, output=output, keypoints=keypoints)
 
 
+def check_distinct(files: Sequence[AnnotateOptions]) -> None:
+    """Two files whose outputs would have one name (the same file given twice, or x.mp4 from
+    two folders written to one --output folder) are refused before anything starts: one
+    would replace the other."""
+    seen: dict[Path, Path] = {}
+    for options in files:
+        for path in (options.output, options.keypoints):
+            if path is None:
+                continue
+            key = path.absolute()
+            if key in seen:
+                raise OutputError(
+                    path,
+                    f"would be written for both {seen[key]} and {options.input}; give each "
+                    "file once, or annotate folders with files of the same name separately",
+                )
+            seen[key] = options.input
+
+
 def check_folder(path: Path | None, what: str) -> None:
     """With several inputs, `--output` and `--keypoints` name folders, which must exist."""
     if path is not None and not path.is_dir():
@@ -120,7 +139,13 @@ def annotate_files(
 
         return frames_done
 
-    def work() -> None:
+    def work(finished: threading.Event) -> None:
+        try:
+            take_files()
+        finally:
+            finished.set()
+
+    def take_files() -> None:
         while not stop.is_set():
             try:
                 k = waiting.get_nowait()
@@ -142,20 +167,20 @@ def annotate_files(
                 with lock:
                     done(outcome)
 
-    threads = [
-        threading.Thread(target=work, name=f"posecam-file-{k}", daemon=True) for k in range(at_once)
-    ]
-    for thread in threads:
-        thread.start()
+    finished = [threading.Event() for _ in range(at_once)]
+    for k, flag in enumerate(finished):
+        threading.Thread(target=work, args=(flag,), name=f"posecam-file-{k}", daemon=True).start()
     try:
-        for thread in threads:
-            # A join with a timeout lets Ctrl+C reach this thread while the files run.
-            while thread.is_alive():
-                thread.join(0.2)
+        # Waits with a timeout let Ctrl+C reach this thread while the files run. Events, not
+        # Thread.join: a join that Ctrl+C interrupts can later return while its thread still
+        # runs (seen here on Python 3.11: a file's frames were kept but never reported).
+        for flag in finished:
+            while not flag.wait(0.2):
+                pass
     except KeyboardInterrupt as exc:
         stop.set()
-        for thread in threads:
-            thread.join()
+        for flag in finished:
+            flag.wait()
         for stopped in interrupted:
             for note in getattr(stopped, "__notes__", []):
                 add_note(exc, note)
@@ -165,4 +190,12 @@ def annotate_files(
     return [r for r in results if r is not None]
 
 
-__all__ = ["FileDone", "annotate_files", "check_folder", "files_in", "frames_in", "options_for"]
+__all__ = [
+    "FileDone",
+    "annotate_files",
+    "check_distinct",
+    "check_folder",
+    "files_in",
+    "frames_in",
+    "options_for",
+]

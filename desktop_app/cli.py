@@ -554,7 +554,14 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions) -> int:
     """Several files or folders: outputs named after each file (in the --output and
     --keypoints folders when given), several files at once, one progress bar, a line per
     file as it finishes; a file that fails is reported and the others go on."""
-    from desktop_app.batch import FileDone, annotate_files, check_folder, files_in, options_for
+    from desktop_app.batch import (
+        FileDone,
+        annotate_files,
+        check_distinct,
+        check_folder,
+        files_in,
+        options_for,
+    )
     from desktop_app.core.model import load_default_model, load_model
     from desktop_app.progress import TerminalProgress
 
@@ -563,6 +570,7 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions) -> int:
     files = files_in(inputs)
     keypoints_suffix = ".csv" if template.keypoints is not None else None
     each = [options_for(file, template, keypoints_suffix) for file in files]
+    check_distinct(each)
     model = load_model(template.model) if template.model else load_default_model()
     bar = TerminalProgress(sys.stderr, None, "frames")
     codes: list[int] = []

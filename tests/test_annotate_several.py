@@ -73,6 +73,25 @@ def test_with_several_inputs_outputs_must_name_a_folder(
     assert_one_line_error(capsys.readouterr().err, f"{not_a_folder}: with several inputs")
 
 
+def test_two_files_that_would_share_an_output_name_are_refused_before_any_work(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.mp4").write_bytes(short_clip.read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    code = main(["annotate", str(tmp_path / "a"), str(tmp_path / "b"), "-o", str(out)])
+    assert code == 2
+    assert_one_line_error(
+        capsys.readouterr().err, f"{out / 'x_posecam.mp4'}: would be written for both"
+    )
+    assert list(out.iterdir()) == []
+    # The same file given twice is the same case.
+    assert main(["annotate", str(short_clip), str(short_clip)]) == 2
+    assert "would be written for both" in capsys.readouterr().err
+
+
 def test_an_empty_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["annotate", str(tmp_path)]) == 2
     assert_one_line_error(capsys.readouterr().err, "is a folder with no videos or pictures")
