@@ -323,6 +323,10 @@ def _run(
             # while the pose model works on the frame between them (see media/background.py).
             for frame in read_ahead(source, name="posecam-decode"):
                 # Each decoded frame is a fresh array: draw on it, no copy.
+                if finders is not None and source.times_made_up and finders.gave_up is None:
+                    # Frames from here on may be timed apart from how the segments timed
+                    # them, so a result could be another frame's: one model goes on.
+                    finders.give_up("the video's frame times had to be made up")
                 found = finders.found(frame) if finders is not None else None
                 result = pipeline.process(frame, draw_in_place=True, found=found)
                 outputs.submit(result.index, result.time_ms, result.annotated, None, result.people)

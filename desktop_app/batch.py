@@ -33,7 +33,7 @@ def files_in(paths: Sequence[Path]) -> list[Path]:
             for p in path.iterdir()
             if p.is_file()
             and p.suffix.lower() in (*VIDEO_SUFFIXES, *IMAGE_SUFFIXES)
-            and not p.stem.endswith("_posecam")
+            and not p.stem.endswith(("_posecam", "_posecam.partial"))
         )
         if not found:
             raise InputError(path, "is a folder with no videos or pictures in it")
@@ -164,8 +164,13 @@ def annotate_files(
                 return
             results[k] = outcome
             if done is not None:
-                with lock:
-                    done(outcome)
+                try:
+                    with lock:
+                        done(outcome)
+                except Exception as exc:  # reporting failed (a closed pipe): stop all
+                    faults.append(exc)
+                    stop.set()
+                    return
 
     finished = [threading.Event() for _ in range(at_once)]
     for k, flag in enumerate(finished):

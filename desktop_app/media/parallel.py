@@ -139,6 +139,10 @@ class SegmentFinders(Closeable):
             self._give_up(f"frame at {frame.time_ms:.0f} ms: {why}")
         return result
 
+    def give_up(self, why: str) -> None:
+        """Stop the segments; `found` gives None from now on (the caller finds people)."""
+        self._give_up(why)
+
     def _give_up(self, why: str) -> None:
         log.info("%s: finding people in segments stopped (%s); one model goes on", self.path, why)
         self.gave_up = why
@@ -176,6 +180,9 @@ class SegmentFinders(Closeable):
             for frame in source.frames_from(from_ms, segment.until_ms):
                 if self._stop:
                     return
+                if frame.time_ms <= segment.reached_ms:
+                    # Times that repeat or go back: which result is whose cannot be told.
+                    raise ValueError(f"frame times go back at {frame.time_ms:.0f} ms")
                 result = finder.find(frame)
                 with self._changed:
                     if frame.time_ms >= segment.start_ms:

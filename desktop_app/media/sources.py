@@ -139,6 +139,9 @@ class VideoFileSource(FrameSource):
         # The first frame is decoded now: it carries the display matrix, which says how the
         # pictures are turned and so the size they come out at.
         self._reading = _Reading()
+        #: Set once a frame's time was not its stored one (none stored, or repeated or going
+        #: back and moved on): a part read alone (`frames_from`) would time frames otherwise.
+        self.times_made_up = False
         self._frames = self._decoded_frames(self._reading)
         self._first = next(self._frames, None)
         width, height = codec.width, codec.height
@@ -165,6 +168,7 @@ class VideoFileSource(FrameSource):
         for index, av_frame in enumerate(frames):
             pts = av_frame.pts
             if pts is None or self._times_from_rate:
+                self.times_made_up = True
                 time_ms = index * frame_ms
             else:
                 if start_pts is None:
@@ -179,6 +183,7 @@ class VideoFileSource(FrameSource):
             if index and time_ms <= last_time_ms:
                 # A damaged or odd file can repeat or reorder times; keep time moving forward.
                 time_ms = last_time_ms + frame_ms
+                self.times_made_up = True
             if av_frame.is_corrupt:
                 reading.frames_damaged += 1
                 reading.note_damage(index, time_ms)
