@@ -259,8 +259,8 @@ def annotate(
         ) as pipeline:
             if len(starts) < 2:
                 return _run(options, source, audio, pipeline, None, output, header, progress)
-            jobs = min(options.jobs, len(starts))
-            with SegmentFinders(input_path, starts, pipeline.new_finder, jobs) as finders:
+            # SegmentFinders runs no more threads than there are segments.
+            with SegmentFinders(input_path, starts, pipeline.new_finder, options.jobs) as finders:
                 return _run(options, source, audio, pipeline, finders, output, header, progress)
     finally:
         close_quietly(audio)

@@ -171,7 +171,7 @@ class PoseFinder(Closeable):
     It keeps state from frame to frame (MediaPipe's tracking in VIDEO mode, when the second and
     fresh looks are due, the last frame's thumbnail for scene cuts), so it sees the frames of
     one source in order. Split from the rest so that several finders can work on different
-    parts of a file at once while one pipeline tracks and draws in order (desktop_app.parallel).
+    parts of a file at once while one pipeline tracks and draws in order (media.parallel).
     Close it (or use `with`).
     """
 
