@@ -67,6 +67,10 @@ class FrameSource(Closeable):
     #: 270 degrees. Frames, sizes and so keypoints are all in the upright picture.
     rotation: int = 0
     mirrored: bool = False
+    #: Set by a file source once a frame's time was not its stored one (none stored, or
+    #: repeated or going back and moved on): a part read alone (`frames_from`) would time
+    #: frames otherwise. Never set by sources whose times are not read from a file.
+    times_made_up: bool = False
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError
@@ -139,8 +143,6 @@ class VideoFileSource(FrameSource):
         # The first frame is decoded now: it carries the display matrix, which says how the
         # pictures are turned and so the size they come out at.
         self._reading = _Reading()
-        #: Set once a frame's time was not its stored one (none stored, or repeated or going
-        #: back and moved on): a part read alone (`frames_from`) would time frames otherwise.
         self.times_made_up = False
         self._frames = self._decoded_frames(self._reading)
         self._first = next(self._frames, None)
