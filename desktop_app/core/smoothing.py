@@ -55,10 +55,11 @@ def kalman_settings(strength: float) -> KalmanSettings:
     The noise is what both models weigh a measurement by and what the motion test compares
     surprises with, so a higher strength steadies a still pose and also follows a moving limb
     later. Measured with benchmarks/trust.py on real footage (median over the clips, against
-    MediaPipe's own output, --num-poses 2): still jitter 0.67x at 0.3, 0.52x at 0.5, 0.43x at
-    0.7, 0.24x at 0.9, while the deviation on the fastest moves goes 0.98x, 1.02x, 1.19x,
-    1.74x. The same values serve `--num-poses 1` (MediaPipe has already smoothed) and 2 or
-    more: the motion test judges each landmark by what it sees, not by who smoothed it.
+    MediaPipe's own output, --num-poses 2): still jitter 0.40x at 0.3, 0.21x at 0.5, 0.13x at
+    0.7, 0.10x at 0.9, while the deviation on the fastest moves goes 0.98x, 1.02x, 1.19x,
+    1.74x (docs/smoothing.md, "Strength"). The same values serve `--num-poses 1` (MediaPipe
+    has already smoothed) and 2 or more: the motion test judges each landmark by what it
+    sees, not by who smoothed it.
     """
     return KalmanSettings(measurement_noise=_log_lerp(0.001, 0.025, strength))
 
