@@ -7,7 +7,9 @@ Qt-free; the command line prints what `annotate_files` reports.
 
 from __future__ import annotations
 
+import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -56,16 +58,24 @@ def options_for(
     return replace(template, input=file, output=output, keypoints=keypoints)
 
 
+def output_key(path: Path) -> str:
+    """What makes two output paths one file: the same place once `..` and symbolic links are
+    followed, and on Windows and macOS (whose usual file systems ignore letter case) the same
+    letters in either case."""
+    key = os.path.normcase(str(path.resolve()))
+    return key.casefold() if sys.platform in ("win32", "darwin") else key
+
+
 def check_distinct(files: Sequence[AnnotateOptions]) -> None:
-    """Two files whose outputs would have one name (the same file given twice, or x.mp4 from
-    two folders written to one --output folder) are refused before anything starts: one
-    would replace the other."""
-    seen: dict[Path, Path] = {}
+    """Two files whose outputs would be one file (the same file given twice, by any spelling,
+    or x.mp4 from two folders written to one --output folder) are refused before anything
+    starts: one would replace the other."""
+    seen: dict[str, Path] = {}
     for options in files:
         for path in (options.output, options.keypoints):
             if path is None:
                 continue
-            key = path.absolute()
+            key = output_key(path)
             if key in seen:
                 raise OutputError(
                     path,
@@ -173,9 +183,20 @@ def annotate_files(
                     return
 
     finished = [threading.Event() for _ in range(at_once)]
-    for k, flag in enumerate(finished):
-        threading.Thread(target=work, args=(flag,), name=f"posecam-file-{k}", daemon=True).start()
+    threads = [
+        threading.Thread(target=work, args=(flag,), name=f"posecam-file-{k}", daemon=True)
+        for k, flag in enumerate(finished)
+    ]
+
+    def notes_of_stopped_files(exc: BaseException) -> None:
+        # Where each stopped file's frames were kept: said once, on what the caller gets.
+        for stopped in interrupted:
+            for note in getattr(stopped, "__notes__", []):
+                add_note(exc, note)
+
     try:
+        for thread in threads:
+            thread.start()
         # Waits with a timeout let Ctrl+C reach this thread while the files run. Events, not
         # Thread.join: a join that Ctrl+C interrupts can later return while its thread still
         # runs (seen here on Python 3.11: a file's frames were kept but never reported).
@@ -184,13 +205,14 @@ def annotate_files(
                 pass
     except KeyboardInterrupt as exc:
         stop.set()
-        for flag in finished:
-            flag.wait()
-        for stopped in interrupted:
-            for note in getattr(stopped, "__notes__", []):
-                add_note(exc, note)
+        for thread, flag in zip(threads, finished, strict=True):
+            # A thread Ctrl+C kept from starting sets no flag; one that started sees `stop`.
+            if thread.ident is not None:
+                flag.wait()
+        notes_of_stopped_files(exc)
         raise
     if faults:
+        notes_of_stopped_files(faults[0])
         raise faults[0]
     return [r for r in results if r is not None]
 
@@ -203,4 +225,5 @@ __all__ = [
     "files_in",
     "frames_in",
     "options_for",
+    "output_key",
 ]

@@ -12,7 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
+from desktop_app.annotate import AnnotateOptions
+from desktop_app.batch import annotate_files, options_for
 from desktop_app.cli import main
+from desktop_app.core.model import PoseModel
 from tests.test_annotate_cli import assert_one_line_error, probe, rolling_clip
 from testsupport.outputs import assert_keypoints_match_video
 from testsupport.processes import running, wait_until_written
@@ -90,6 +93,51 @@ def test_two_files_that_would_share_an_output_name_are_refused_before_any_work(
     # The same file given twice is the same case.
     assert main(["annotate", str(short_clip), str(short_clip)]) == 2
     assert "would be written for both" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need rights on Windows")
+def test_one_file_spelled_two_ways_is_refused_too(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    clip = folder / "x.mp4"
+    clip.write_bytes(short_clip.read_bytes())
+    (tmp_path / "link").symlink_to(folder, target_is_directory=True)
+    for other in (folder / ".." / "clips" / "x.mp4", tmp_path / "link" / "x.mp4"):
+        assert main(["annotate", str(clip), str(other)]) == 2
+        assert "would be written for both" in capsys.readouterr().err
+        assert sorted(p.name for p in folder.iterdir()) == ["x.mp4"]
+
+
+def test_a_failed_report_stops_the_batch_and_says_where_every_files_frames_are(
+    astronaut: np.ndarray, tmp_path: Path, model: PoseModel
+) -> None:
+    clips = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
+    for clip in clips:
+        rolling_clip(
+            clip, np.ascontiguousarray(astronaut[::2, ::2]), 900, 4, {"preset": "ultrafast"}
+        )
+    files = [options_for(f, AnnotateOptions(input=f), None) for f in clips]
+    partials = [tmp_path / "a_posecam.partial.mp4", tmp_path / "b_posecam.partial.mp4"]
+    failed: list[int] = []
+
+    def progress(frames: int, _total: int | None) -> None:
+        # As a progress bar printing to a closed pipe would fail, in one file's thread, once
+        # both files are well under way.
+        if frames >= 200 and all(p.exists() for p in partials) and not failed:
+            failed.append(frames)
+            raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BrokenPipeError) as caught:
+        annotate_files(files, 2, model, progress=progress)
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    # The file whose thread failed says where its frames are, and so does the one it stopped.
+    for partial in partials:
+        assert f"annotated so far are in {partial}" in notes, notes
+        done = int(notes.split(f"in {partial}")[0].rsplit("the ", 1)[1].split(" frames")[0])
+        assert 0 < done < 900
+        assert probe(partial)[:2] == ("h264", done)
 
 
 def test_an_empty_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -185,10 +185,15 @@ class PoseFinder(Closeable):
         )
         self._second_look: SecondLook | None = None
         self._fresh_look: FreshLook | None = None
-        if settings.look_again and mode is RunningMode.VIDEO:
-            self._second_look = SecondLook(model, settings.min_confidence)
-            if settings.num_poses == 1:
-                self._fresh_look = FreshLook(model, settings.min_confidence)
+        try:
+            if settings.look_again and mode is RunningMode.VIDEO:
+                self._second_look = SecondLook(model, settings.min_confidence)
+                if settings.num_poses == 1:
+                    self._fresh_look = FreshLook(model, settings.min_confidence)
+        except BaseException:
+            # Each part holds a landmarker (memory and a thread in MediaPipe): none may leak.
+            self.close()
+            raise
 
     @property
     def fresh_look(self) -> FreshLook | None:

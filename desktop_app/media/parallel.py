@@ -109,8 +109,13 @@ class SegmentFinders(Closeable):
             threading.Thread(target=self._work, name=f"posecam-find-{k}", daemon=True)
             for k in range(self.jobs)
         ]
-        for thread in self._threads:
-            thread.start()
+        try:
+            for thread in self._threads:
+                thread.start()
+        except BaseException:
+            # A thread that could not start (or Ctrl+C meanwhile): stop those that did.
+            self.close()
+            raise
 
     # -- the caller's side -------------------------------------------------------------
 
@@ -136,14 +141,11 @@ class SegmentFinders(Closeable):
             result = segment.found.pop(frame.time_ms, None)
         if result is None:
             why = repr(segment.failed) if segment.failed else "not among the segment's frames"
-            self._give_up(f"frame at {frame.time_ms:.0f} ms: {why}")
+            self.give_up(f"frame at {frame.time_ms:.0f} ms: {why}")
         return result
 
     def give_up(self, why: str) -> None:
         """Stop the segments; `found` gives None from now on (the caller finds people)."""
-        self._give_up(why)
-
-    def _give_up(self, why: str) -> None:
         log.info("%s: finding people in segments stopped (%s); one model goes on", self.path, why)
         self.gave_up = why
         self.close()
@@ -196,7 +198,8 @@ class SegmentFinders(Closeable):
             self._stop = True
             self._changed.notify_all()
         for thread in self._threads:
-            if thread is not threading.current_thread():
+            # Never started (close after a failed start) or already done: nothing to wait for.
+            if thread.is_alive() and thread is not threading.current_thread():
                 thread.join()
 
 
