@@ -160,7 +160,7 @@ def fill_reference_gaps(det: Detections, model: PoseModel, cache: Path) -> int:
     count as a ghost. Where the whole frame still shows nobody, the second look's windows
     (core/second_look.py: full-height parts of the frame, enlarged) are looked at too, at the
     same low confidence. Returns how many frames gained a reference person (cached)."""
-    path = cache / f"{det.clip.name}-{det.clip.key(model)}-gaps2.npy"
+    path = cache / f"{det.clip.name}-{det.clip.key(model)}-gaps3.npy"
     missing = set(np.flatnonzero(~np.isfinite(det.reference_px[:, 0, 0])).tolist())
     if path.exists():
         found = np.load(path)
@@ -250,7 +250,7 @@ def add_second_looks(det: Detections, model: PoseModel, cache: Path) -> int:
     """Add what PoseCam's second look (core/second_look.py) finds to the VIDEO-mode
     detections, for each number of people, as the pipeline does live. Returns how many
     person-frames it added (cached)."""
-    path = cache / f"{det.clip.name}-{det.clip.key(model)}-look.npz"
+    path = cache / f"{det.clip.name}-{det.clip.key(model)}-look2.npz"
     if path.exists():
         data = np.load(path)
         extra_px = {n: data[f"px{n}"] for n in NUM_POSES}

@@ -6,6 +6,7 @@ The footage may not be shipped, so it is read in place and never copied into the
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -127,10 +128,20 @@ def test_annotate_real_clip_matches_a_direct_mediapipe_run(
     frames_with_person = [i for i, poses in enumerate(direct) if len(poses)]
     assert set(frames_with_person) <= set(raw), "annotate lost people MediaPipe found"
     # Where MediaPipe found nobody, PoseCam's second look (core/second_look.py) may find a
-    # person it missed (on the walking clip, the woman walking in at the edge, 5 frames
-    # sooner); it must not be a habit.
+    # person it missed: on the walking clip the woman walking in at the right edge, from
+    # frame 24 where MediaPipe first finds her at frame 37 (she is half in the picture from
+    # about frame 15). Such a lead into MediaPipe's own sighting may last up to a second;
+    # anything else the look adds must be rare.
     found_by_second_look = set(raw) - set(frames_with_person)
-    assert len(found_by_second_look) <= 0.03 * src_count, sorted(found_by_second_look)
+    leading_in = {
+        i
+        for i in found_by_second_look
+        if next(k for k in itertools.count(i) if k not in found_by_second_look)
+        in frames_with_person
+    }
+    assert len(leading_in) <= 30, sorted(leading_in)
+    others = sorted(found_by_second_look - leading_in)
+    assert len(others) <= 0.03 * src_count, others
     if not frames_with_person:
         pytest.fail(f"no person found in {name}")
     differences_px = np.concatenate(

@@ -3,17 +3,19 @@
 MediaPipe's person detector sees the whole frame shrunk to 224 x 224 pixels. A person who is
 small in a wide frame, or half out of it (walking in at the edge), is easily missed there, even
 when plainly visible: on the shared walking clip a person stepping in at the right edge was
-found in a crop of the right half seven frames before the full-frame detector found them.
+found in a strip along that edge 13 frames before the full-frame detector found them.
 
 So, when fewer people were found than the user asked for, this module looks again in the parts
 of the picture where nobody was found: full-height windows about as wide as the frame is high,
-each shown to a separate IMAGE-mode landmarker at its own size (a zoom of 1280/720 = 1.8x for a
-landscape 720p frame). One window is looked at per look, in turn; looks are spaced
+and strips half as wide along the side edges (where people walk in and out), each shown to a
+separate IMAGE-mode landmarker at its own size (a zoom of 1280/720 = 1.8x for a landscape
+720p frame). One window is looked at per look, in turn; looks are spaced
 `interval_ms` apart while they find nobody, so a user alone in front of a camera with
 People = 2 pays about one extra pose inference every fifth of a second. While the main pass
 finds nobody at all, looks come every `empty_interval_ms` (by default every frame, the
-windows in turn): on the shared walking clip the person walking in at the right edge got a
-skeleton at frame 32 instead of 37. An empty scene has nobody to smooth or draw, so the
+windows in turn): on the shared walking clip the person walking in at the right edge gets a
+skeleton at frame 24 (at frame 37 without the second look, 32 without the edge strips). An
+empty scene has nobody to smooth or draw, so the
 time is there. Once a look finds
 someone, the next frames look again around where they were (a window that follows them) until
 the main detector finds them itself; they are shown from the second sighting on.
@@ -50,6 +52,13 @@ MIN_CONFIDENCE = 0.5
 #: showed such a ghost.
 MIN_RELATIVE_SIZE = 0.5
 MIN_SIZE_OF_FRAME = 0.35
+#: Width of the strip looked at along each side edge of the frame that nobody covers, as a
+#: fraction of the frame's height. Someone walking in or out shows only part of their body
+#: there, and the detector finds that part in a narrow strip long before it does in a
+#: window as wide as the frame is high: on the shared walking clip, a woman half in the
+#: picture at the right edge was found in a strip half the height wide from frame 24, in
+#: the square window at frame 33, when she was half-way in.
+EDGE_STRIP = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,8 @@ def free_windows(width: int, height: int, taken: list[tuple[float, float]]) -> l
     """Full-height windows over the columns of a `width` x `height` frame that no found person
     covers (`taken`: their x ranges in pixels), each at most about as wide as the frame is high
     (so the detector sees it larger than the whole frame), overlapping by a fifth so a person
-    on a seam is whole in one of them. Windows that would not enlarge anything are left out."""
+    on a seam is whole in one of them; then a narrower strip along each side edge nobody
+    covers (EDGE_STRIP). Windows that would not enlarge anything are left out."""
     # Columns covered by found people, widened by a quarter of their width on each side (arms
     # and legs reach beyond the seen landmarks), merged where they overlap.
     spans = sorted(
@@ -100,6 +110,7 @@ def free_windows(width: int, height: int, taken: list[tuple[float, float]]) -> l
         gaps.append((start, float(width)))
     longest = max(width, height)
     windows = []
+    strip = round(EDGE_STRIP * height)
     for a, b in gaps:
         span = b - a
         # Too narrow to hold a person seen from the front at this frame's scale.
@@ -113,15 +124,27 @@ def free_windows(width: int, height: int, taken: list[tuple[float, float]]) -> l
             x1 = min(width, round(x0 + size))
             if longest / max(x1 - x0, height) >= _MIN_ZOOM:
                 windows.append(Window(x0, 0, x1, height))
+    if gaps and longest / height >= _MIN_ZOOM:
+        # The side edges nobody covers, in narrow strips (see EDGE_STRIP), after the windows.
+        (a, b), (c, d) = gaps[0], gaps[-1]
+        edges = []
+        if a == 0.0 and b - a >= strip:
+            edges.append(Window(0, 0, strip, height))
+        if d == width and d - c >= strip:
+            edges.append(Window(width - strip, 0, width, height))
+        windows += [edge for edge in edges if edge not in windows]
     return windows
 
 
-def _around(box: tuple[float, float, float, float], width: int, height: int) -> Window:
-    """A full-height window centred on a person's box: as wide as the frame is high (the size
-    of window they were found in) or twice as wide as the box if that is more, so a walking
-    person is still inside at the next look."""
+def _around(
+    box: tuple[float, float, float, float], width: int, height: int, found_in: Window
+) -> Window:
+    """A full-height window centred on a person's box: as wide as the window they were found
+    in (at most as wide as the frame is high) or twice as wide as the box if that is more, so
+    a walking person is still inside at the next look. A person found in an edge strip is
+    looked for in a strip again: the wider window that had missed them would miss them again."""
     x0, _, x1, _ = box
-    size = min(float(width), max(2.0 * (x1 - x0), float(height)))
+    size = min(float(width), max(2.0 * (x1 - x0), float(min(found_in.width, height))))
     left = min(max(0.0, (x0 + x1 - size) / 2), width - size)
     return Window(round(left), 0, round(left + size), height)
 
@@ -148,8 +171,10 @@ class SecondLook(Closeable):
         )
         self._last_look_ms = -math.inf
         self._turn = 0
-        # Where the last look found somebody the main pass had not: look there next.
+        # Where the last look found somebody the main pass had not, and the window it looked
+        # in: look there next.
         self._following: tuple[float, float, float, float] | None = None
+        self._following_in = Window(0, 0, 0, 0)
         #: How many looks were taken (a measure of the extra cost).
         self.looks = 0
 
@@ -172,7 +197,7 @@ class SecondLook(Closeable):
         if time_ms < self._last_look_ms:
             self._last_look_ms = -math.inf  # the source went back (a loop or a seek)
         if self._following is not None:
-            window = _around(self._following, width, height)
+            window = _around(self._following, width, height, self._following_in)
         else:
             interval = self.interval_ms if found else self.empty_interval_ms
             if time_ms - self._last_look_ms < interval:
@@ -204,6 +229,7 @@ class SecondLook(Closeable):
         # later; a shadow or a reflection that fooled the detector once is not shown at all.
         confirmed = self._following is not None
         self._following = body_box(extra[0].landmarks_px) if extra else None
+        self._following_in = window
         return extra[: wanted - len(found)] if confirmed else []
 
     def close(self) -> None:

@@ -3,6 +3,8 @@ photos, without adding anyone who is not there."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -10,16 +12,25 @@ import pytest
 from desktop_app.core.frame import Frame
 from desktop_app.core.pipeline import PipelineSettings, PosePipeline
 from desktop_app.core.second_look import free_windows
+from desktop_app.media.sources import VideoFileSource
 
 
-def test_nobody_found_in_a_wide_frame_means_two_overlapping_enlarged_windows() -> None:
+def test_nobody_found_in_a_wide_frame_means_two_overlapping_windows_then_the_edges() -> None:
     windows = free_windows(1280, 720, [])
-    assert len(windows) == 2
-    assert windows[0].x0 == 0 and windows[-1].x1 == 1280
+    assert len(windows) == 4
+    assert windows[0].x0 == 0 and windows[1].x1 == 1280
     assert windows[0].x1 > windows[1].x0  # they overlap: nobody is cut in two by a seam
+    # Then a strip half the height wide at each side edge, where people walk in.
+    assert [(w.x0, w.x1) for w in windows[2:]] == [(0, 360), (920, 1280)]
     for w in windows:
         assert (w.y0, w.y1) == (0, 720)
         assert w.width < 1280 * 0.7  # enlarged: the detector sees it bigger than the frame
+
+
+def test_an_edge_a_person_covers_gets_no_strip() -> None:
+    windows = free_windows(1280, 720, [(1100.0, 1280.0)])
+    assert (0, 360) in [(w.x0, w.x1) for w in windows]
+    assert all(w.x1 <= 1100 for w in windows)
 
 
 def test_no_window_where_it_would_not_enlarge_anything() -> None:
@@ -74,3 +85,13 @@ def test_a_person_the_model_missed_is_found_by_the_second_look(
 def test_the_second_look_adds_nobody_who_is_not_there(model, grace_hopper, astronaut) -> None:
     alone = _two_people(grace_hopper, astronaut, both=False)
     assert _people_seen(model, alone, PipelineSettings(num_poses=2), 12) == [1] * 12
+
+
+def test_a_person_walking_in_at_the_edge_is_found_early(shared_data: Path, model) -> None:
+    # On the shared walking clip a woman steps in at the right edge; she is plainly there,
+    # half in the picture, from about frame 15. The model found her at frame 32 and the
+    # square windows of the second look no sooner; the edge strip finds her at frame 24.
+    clip = shared_data / "videos" / "walking_side_view_720p.mp4"
+    with VideoFileSource(clip) as source, PosePipeline(model, PipelineSettings()) as pipeline:
+        first = next(f.index for f in source if pipeline.process(f).people_seen)
+    assert first <= 28
