@@ -351,6 +351,12 @@ class Row:
     def error(self) -> int:
         return abs(self.counted - self.clip.reps)
 
+    @property
+    def beyond_honest_range(self) -> int:
+        """Repetitions counted beyond what the labeller would accept (0 when right)."""
+        low, high = self.clip.acceptable
+        return max(low - self.counted, self.counted - high, 0)
+
 
 def print_table(rows: list[Row], command: str) -> None:
     print(f"`{command}`, {datetime.date.today().isoformat()}:")
@@ -379,7 +385,8 @@ def print_table(rows: list[Row], command: str) -> None:
         f"Right (within the honest range): {right} of {len(rows)} clips, "
         f"{100.0 * right / len(rows):.0f} % (target 90 %). "
         f"Total absolute error: {errors} of {labelled} labelled repetitions, "
-        f"{100.0 * errors / labelled:.1f} % (target 5 %)."
+        f"{100.0 * errors / labelled:.1f} % (target 5 %); beyond the honest ranges: "
+        f"{sum(r.beyond_honest_range for r in rows)}."
     )
 
 
