@@ -15,10 +15,9 @@ People = 2 pays about one extra pose inference every fifth of a second. While th
 finds nobody at all, looks come every `empty_interval_ms` (by default every frame, the
 windows in turn): on the shared walking clip the person walking in at the right edge gets a
 skeleton at frame 24 (at frame 37 without the second look, 32 without the edge strips). An
-empty scene has nobody to smooth or draw, so the
-time is there. Once a look finds
-someone, the next frames look again around where they were (a window that follows them) until
-the main detector finds them itself; they are shown from the second sighting on.
+empty scene has nobody to smooth or draw, so the time is there. Once a look finds someone,
+the next frames look again around where they were (a window that follows them) until the
+main detector finds them itself; they are shown from the second sighting on.
 
 A person found here is an ordinary detection: the tracker merges it with the main pass's if
 both found the same body, and smooths it like any other.

@@ -143,7 +143,6 @@ class VideoFileSource(FrameSource):
         # The first frame is decoded now: it carries the display matrix, which says how the
         # pictures are turned and so the size they come out at.
         self._reading = _Reading()
-        self.times_made_up = False
         self._frames = self._decoded_frames(self._reading)
         self._first = next(self._frames, None)
         width, height = codec.width, codec.height
