@@ -62,7 +62,13 @@ def output_key(path: Path) -> str:
     """What makes two output paths one file: the same place once `..` and symbolic links are
     followed, and on Windows and macOS (whose usual file systems ignore letter case) the same
     letters in either case."""
-    key = os.path.normcase(str(path.resolve()))
+    try:
+        where = path.resolve()
+    except (OSError, RuntimeError):
+        # A loop of symbolic links (RuntimeError before Python 3.13, OSError since): compare
+        # the spelled-out path; writing there fails later with a clear message.
+        where = Path(os.path.normpath(path.absolute()))
+    key = os.path.normcase(str(where))
     return key.casefold() if sys.platform in ("win32", "darwin") else key
 
 
@@ -203,10 +209,12 @@ def annotate_files(
         for flag in finished:
             while not flag.wait(0.2):
                 pass
-    except KeyboardInterrupt as exc:
+    except BaseException as exc:
+        # Ctrl+C, or a thread that could not start (the system out of threads): the files
+        # already running stop where they are and say where their frames are.
         stop.set()
         for thread, flag in zip(threads, finished, strict=True):
-            # A thread Ctrl+C kept from starting sets no flag; one that started sees `stop`.
+            # A thread kept from starting sets no flag; one that started sees `stop`.
             if thread.ident is not None:
                 flag.wait()
         notes_of_stopped_files(exc)

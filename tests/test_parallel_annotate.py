@@ -7,6 +7,7 @@ Real MediaPipe, real files."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -17,8 +18,10 @@ import pytest
 
 from desktop_app.annotate import AnnotateOptions, AnnotateSummary, annotate
 from desktop_app.cli import main
+from desktop_app.core.frame import PersonPose
 from desktop_app.core.model import PoseModel
-from desktop_app.media.parallel import segment_starts_ms
+from desktop_app.core.pipeline import PipelineSettings, PoseFinder
+from desktop_app.media.parallel import SegmentFinders, segment_starts_ms
 from desktop_app.media.sources import VideoFileSource
 from desktop_app.media.synthetic import write_sample_clip
 from testsupport.outputs import assert_keypoints_match_video, people_by_frame
@@ -149,18 +152,49 @@ def with_a_repeated_time(clip: Path, path: Path, repeated_frame: int) -> Path:
 
 
 def test_a_file_whose_stored_times_repeat_gives_each_frame_its_own_pose(
-    seven_seconds: Path, tmp_path: Path, model: PoseModel
+    seven_seconds: Path, tmp_path: Path, model: PoseModel, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The second segment reads stored times, one frame off a whole pass's after the repeat:
     # its results must not be taken for the frames a whole pass times so. Two checks stop
     # that (the segment that meets the repeat fails over; annotate leaves the segments once
-    # the source made a time up); without both, frames got poses 381 px away.
+    # the source made a time up); without both, frames got poses 381 px away. Annotate's
+    # check comes first, so the log names it; the next test takes the segments' alone.
     clip = with_a_repeated_time(seven_seconds, tmp_path / "repeated.mkv", repeated_frame=50)
     serial, a = run(clip, tmp_path / "serial.mp4", 1, model, num_poses=2)
-    parallel, b = run(clip, tmp_path / "parallel.mp4", 2, model, num_poses=2)
+    with caplog.at_level(logging.INFO, logger="desktop_app.media.parallel"):
+        parallel, b = run(clip, tmp_path / "parallel.mp4", 2, model, num_poses=2)
     assert parallel.jobs == 2 and serial.frames_with_person > 0.9 * serial.frames
     assert_same_frames_and_ids(a, b, serial, parallel)
     assert largest_difference_px(a, b) < 0.01
+    stopped = [r.getMessage() for r in caplog.records if "segments stopped" in r.getMessage()]
+    assert len(stopped) == 1 and "frame times had to be made up" in stopped[0], stopped
+
+
+def test_a_segment_that_meets_a_repeated_time_hands_over_rather_than_misplace_poses(
+    seven_seconds: Path, tmp_path: Path, model: PoseModel
+) -> None:
+    # The segments alone, asked for the frames of a whole pass (whose times after the repeat
+    # are one frame later than those stored): every result they give is that frame's, and
+    # they hand over to the caller at the repeat.
+    clip = with_a_repeated_time(seven_seconds, tmp_path / "repeated.mkv", repeated_frame=50)
+    settings = PipelineSettings(num_poses=2)
+    given: dict[int, list[PersonPose]] = {}
+    with VideoFileSource(clip) as source:
+        starts = [0.0, 1000.0, 3000.0]
+        with SegmentFinders(clip, starts, lambda: PoseFinder(model, settings), 2) as finders:
+            for frame in source:
+                found = finders.found(frame)
+                if found is not None:
+                    given[frame.index] = found.people
+        assert finders.gave_up is not None and "frame times go back" in finders.gave_up
+    assert max(given) == 49  # the last frame before the repeat
+    with VideoFileSource(clip) as source, PoseFinder(model, settings) as alone:
+        for frame in source:
+            if frame.index in given:
+                mine, theirs = alone.find(frame).people, given[frame.index]
+                assert len(mine) == len(theirs), frame.index
+                for p, q in zip(mine, theirs, strict=True):
+                    assert np.abs(p.landmarks_px - q.landmarks_px).max() < 0.01, frame.index
 
 
 def test_stopped_part_way_the_models_stop_and_the_frames_done_are_kept(

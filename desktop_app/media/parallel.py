@@ -201,6 +201,10 @@ class SegmentFinders(Closeable):
             # Never started (close after a failed start) or already done: nothing to wait for.
             if thread.is_alive() and thread is not threading.current_thread():
                 thread.join()
+        # What was found and not taken yet is not wanted now: let go of it.
+        with self._changed:
+            for segment in self._segments:
+                segment.found.clear()
 
 
 __all__ = ["MAX_SEGMENT_S", "MIN_SEGMENT_S", "WARM_UP_MS", "SegmentFinders", "segment_starts_ms"]
