@@ -5,19 +5,20 @@ small in a wide frame, or half out of it (walking in at the edge), is easily mis
 when plainly visible: on the shared walking clip a person stepping in at the right edge was
 found in a strip along that edge 13 frames before the full-frame detector found them.
 
-So, when fewer people were found than the user asked for, this module looks again in the parts
-of the picture where nobody was found: full-height windows about as wide as the frame is high,
-and strips half as wide along the side edges (where people walk in and out), each shown to a
-separate IMAGE-mode landmarker at its own size (a zoom of 1280/720 = 1.8x for a landscape
-720p frame). One window is looked at per look, in turn; looks are spaced
-`interval_ms` apart while they find nobody, so a user alone in front of a camera with
-People = 2 pays about one extra pose inference every fifth of a second. While the main pass
-finds nobody at all, looks come every `empty_interval_ms` (by default every frame, the
-windows in turn): on the shared walking clip the person walking in at the right edge gets a
-skeleton at frame 24 (at frame 37 without the second look, 32 without the edge strips). An
-empty scene has nobody to smooth or draw, so the time is there. Once a look finds someone,
-the next frames look again around where they were (a window that follows them) until the
-main detector finds them itself; they are shown from the second sighting on.
+So, when fewer people were found than the user asked for, this module looks again in the
+parts of the picture where nobody was found: full-height windows about as wide as the frame
+is high, and strips half as wide along the side edges (where people walk in and out), each
+shown to a separate IMAGE-mode landmarker at its own size (for a landscape 720p frame, a
+zoom of 1280/784 = 1.6x for the two overlapping windows over an empty frame, at most
+1280/720 = 1.8x for narrower windows and the strips). One window is looked at per look, in
+turn; looks are spaced `interval_ms` apart while they find nobody, so a user alone in front
+of a camera with People = 2 pays about one extra pose inference every fifth of a second.
+While the main pass finds nobody at all, looks come every `empty_interval_ms` (by default
+every frame, the windows in turn): on the shared walking clip the person walking in at the
+right edge gets a skeleton at frame 24 (at frame 37 without the second look, 32 without the
+edge strips). An empty scene has nobody to smooth or draw, so the time is there. Once a look
+finds someone, the next frames look again around where they were (a window that follows
+them) until the main detector finds them itself; they are shown from the second sighting on.
 
 A person found here is an ordinary detection: the tracker merges it with the main pass's if
 both found the same body, and smooths it like any other.
@@ -55,8 +56,8 @@ MIN_SIZE_OF_FRAME = 0.35
 #: fraction of the frame's height. Someone walking in or out shows only part of their body
 #: there, and the detector finds that part in a narrow strip long before it does in a
 #: window as wide as the frame is high: on the shared walking clip, a woman half in the
-#: picture at the right edge was found in a strip half the height wide from frame 24, in
-#: the square window at frame 33, when she was half-way in.
+#: picture at the right edge gets a skeleton from frame 24 with strips half the height wide,
+#: from frame 32 with the square windows alone, when she is half-way in.
 EDGE_STRIP = 0.5
 
 

@@ -89,8 +89,8 @@ def test_the_second_look_adds_nobody_who_is_not_there(model, grace_hopper, astro
 
 def test_a_person_walking_in_at_the_edge_is_found_early(shared_data: Path, model) -> None:
     # On the shared walking clip a woman steps in at the right edge; she is plainly there,
-    # half in the picture, from about frame 15. The model found her at frame 32 and the
-    # square windows of the second look no sooner; the edge strip finds her at frame 24.
+    # half in the picture, from about frame 15. She gets a skeleton at frame 37 from the
+    # model alone, at 32 with the square windows of the second look, at 24 with the strips.
     clip = shared_data / "videos" / "walking_side_view_720p.mp4"
     with VideoFileSource(clip) as source, PosePipeline(model, PipelineSettings()) as pipeline:
         first = next(f.index for f in source if pipeline.process(f).people_seen)
