@@ -18,8 +18,10 @@ import threading
 from collections.abc import Iterator
 from typing import BinaryIO
 
-# glog/absl lines look like "I0000 00:00:..." or "W0000 ..."; TFLite prints "INFO: ...".
-_NOISE = re.compile(r"^(?:[IW]\d{4} |INFO: |WARNING: Logging before InitGoogle)")
+# glog/absl lines look like "I0000 00:00:..." or "W0000 ..."; TFLite prints "INFO: ..." and
+# "WARNING: ..." (mediapipe 1.2.3 added "WARNING: [model_load.cc:402] Sparsity tensors may not
+# yet be fully supported." for every model it loads).
+_NOISE = re.compile(r"^(?:[IW]\d{4} |INFO: |WARNING: )")
 _lock = threading.Lock()
 
 
