@@ -180,5 +180,7 @@ class PoseEstimator(Closeable):
     def close(self) -> None:
         """Release MediaPipe's graph. Safe to call twice."""
         if self._landmarker is not None:
-            self._landmarker.close()
+            # MediaPipe 1.2.3 says "INFO: ... DestroyAccelerator" as the graph goes.
+            with quiet_native_stderr():
+                self._landmarker.close()
             self._landmarker = None
