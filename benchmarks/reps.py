@@ -56,7 +56,7 @@ from trust_data import load_or_record as load_or_record_detections  # noqa: E402
 from desktop_app.annotate import AnnotateOptions  # noqa: E402
 from desktop_app.core.angles import image_angles  # noqa: E402
 from desktop_app.core.model import PoseModel, load_default_model  # noqa: E402
-from desktop_app.core.pipeline import PosePipeline  # noqa: E402
+from desktop_app.core.pipeline import FrameResult, PosePipeline  # noqa: E402
 from desktop_app.core.rep_analysis import Rep  # noqa: E402
 from desktop_app.core.reps import (  # noqa: E402
     EXERCISES,
@@ -79,6 +79,7 @@ _CACHE_VERSION = "reps-v1"
 _PIPELINE_SOURCES = (
     "angles.py",
     "filters.py",
+    "pipeline.py",
     "pose.py",
     "second_look.py",
     "skeleton.py",
@@ -200,14 +201,14 @@ class Recording:
 
 def record(clip: Clip, model: PoseModel, setup: Setup = ANNOTATE) -> Recording:
     """Run the pipeline as annotate does (no exercise: counting changes nothing upstream)."""
-    settings = setup.options(clip.path).pipeline_settings()
     times: list[float] = []
     frames: list[tuple[TrackedPerson, ...]] = []
-    with VideoFileSource(clip.path) as source, PosePipeline(model, settings) as pipeline:
-        for frame in source:
-            result = pipeline.process(frame, draw_in_place=True)
-            times.append(result.time_ms)
-            frames.append(result.people)
+    with VideoFileSource(clip.path) as source:
+        settings = setup.options(clip.path).pipeline_settings(source.fps or 30.0)
+        with PosePipeline(model, settings) as pipeline:
+            for results in _annotated(source, pipeline):
+                times.append(results.time_ms)
+                frames.append(results.people)
     most = max([len(people) for people in frames] + [1])
     shape = (len(frames), most)
     rec = Recording(
@@ -275,12 +276,20 @@ def run_fresh(
     clip: Clip, model: PoseModel, exercise: Exercise, setup: Setup = ANNOTATE
 ) -> RepTracker:
     """The whole pipeline with the exercise set, as `posecam annotate --exercise` runs it."""
-    settings = setup.options(clip.path, exercise).pipeline_settings()
-    with VideoFileSource(clip.path) as source, PosePipeline(model, settings) as pipeline:
-        for frame in source:
-            pipeline.process(frame, draw_in_place=True)
-        assert pipeline.reps is not None
-        return pipeline.reps
+    with VideoFileSource(clip.path) as source:
+        settings = setup.options(clip.path, exercise).pipeline_settings(source.fps or 30.0)
+        with PosePipeline(model, settings) as pipeline:
+            for _ in _annotated(source, pipeline):
+                pass
+            assert pipeline.reps is not None
+            return pipeline.reps
+
+
+def _annotated(source: VideoFileSource, pipeline: PosePipeline) -> Iterator[FrameResult]:
+    """Each frame's result in order, as annotate takes them (looking ahead)."""
+    for frame in source:
+        yield from pipeline.process_held(frame, draw_in_place=True)
+    yield from pipeline.flush()
 
 
 #: How many labelled repetitions a taught exercise is shown.

@@ -13,10 +13,15 @@ from pathlib import Path
 
 from desktop_app.core.exercises import find_exercise
 from desktop_app.core.model import PoseModel, load_default_model, load_model
-from desktop_app.core.pipeline import PipelineSettings, PosePipeline
+from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline
 from desktop_app.core.pose import RunningMode
 from desktop_app.core.reps import Exercise
-from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH
+from desktop_app.core.smoothing import (
+    DEFAULT_SMOOTHING,
+    DEFAULT_STRENGTH,
+    LOOK_AHEAD_S,
+    look_ahead_frames,
+)
 from desktop_app.errors import InputError, OutputError, add_note, reason
 from desktop_app.media.audio import AudioInput, SoundKept, close_quietly, open_audio
 from desktop_app.media.background import read_ahead
@@ -66,10 +71,16 @@ class AnnotateOptions:
     #: Pose models searching parts of a video at once (media.parallel), each on a core of its
     #: own; 1 searches the frames in turn with one model.
     jobs: int = 1
+    #: How far ahead `kalman` smoothing looks before a frame is drawn, in seconds
+    #: (core.smoothing.LookAhead); 0 draws each frame as the window would.
+    look_ahead_s: float = LOOK_AHEAD_S
 
-    def pipeline_settings(self) -> PipelineSettings:
+    def pipeline_settings(self, fps: float | None = None) -> PipelineSettings:
+        """The pipeline's settings; `fps`: the video's frame rate, which sets how many frames
+        the look-ahead holds (None: a picture, or no look-ahead)."""
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
         return PipelineSettings(
+            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if fps else 0,
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,
@@ -242,6 +253,8 @@ def annotate(
         if model is None:
             model = load_model(options.model) if options.model else load_default_model()
         mode = RunningMode.IMAGE if image_input else RunningMode.VIDEO
+        # A picture has no frames after it to look ahead to.
+        settings = options.pipeline_settings(None if image_input else source.fps or 30.0)
         header = keypoints_header(
             input_path.name,
             source.size,
@@ -252,11 +265,10 @@ def annotate(
             options.smoothing_strength,
             rotated_deg=source.rotation,
             mirrored=source.mirrored,
+            look_ahead_frames=settings.look_ahead_frames,
         )
         starts = _segment_starts_ms(options, source)
-        with PosePipeline(
-            model, options.pipeline_settings(), mode, load_now=len(starts) < 2
-        ) as pipeline:
+        with PosePipeline(model, settings, mode, load_now=len(starts) < 2) as pipeline:
             if len(starts) < 2:
                 return _run(options, source, audio, pipeline, None, output, header, progress)
             # SegmentFinders runs no more threads than there are segments.
@@ -317,29 +329,39 @@ def _run(
         # keeps to one thread, which measured faster (docs/performance.md).
         encoder_threads=0 if finders is not None else 1,
     )
+
+    def write(results: list[FrameResult]) -> None:
+        nonlocal frames, with_person
+        for result in results:
+            outputs.submit(result.index, result.time_ms, result.annotated, None, result.people)
+            if outputs.error is not None:
+                raise outputs.error
+            frames += 1
+            with_person += any(not p.coasting for p in result.people)
+            if progress is not None:
+                progress(frames, source.frame_count)
+
     try:
         try:
-            # Three stages on three threads: decoding reads ahead and the outputs write behind
-            # while the pose model works on the frame between them (see media/background.py).
-            for frame in read_ahead(source, name="posecam-decode"):
-                # Each decoded frame is a fresh array: draw on it, no copy.
-                if finders is not None and source.times_made_up and finders.gave_up is None:
-                    # Frames from here on may be timed apart from how the segments timed
-                    # them, so a result could be another frame's: one model goes on.
-                    finders.give_up("the video's frame times had to be made up")
-                found = finders.found(frame) if finders is not None else None
-                result = pipeline.process(frame, draw_in_place=True, found=found)
-                outputs.submit(result.index, result.time_ms, result.annotated, None, result.people)
-                if outputs.error is not None:
-                    raise outputs.error
-                frames += 1
-                with_person += any(not p.coasting for p in result.people)
-                if progress is not None:
-                    progress(frames, source.frame_count)
-        except InputError as exc:
-            if not frames:
-                raise
-            stopped_early = exc
+            try:
+                # Three stages on three threads: decoding reads ahead and the outputs write
+                # behind while the pose model works on the frame between them (see
+                # media/background.py).
+                for frame in read_ahead(source, name="posecam-decode"):
+                    # Each decoded frame is a fresh array: draw on it, no copy.
+                    if finders is not None and source.times_made_up and finders.gave_up is None:
+                        # Frames from here on may be timed apart from how the segments timed
+                        # them, so a result could be another frame's: one model goes on.
+                        finders.give_up("the video's frame times had to be made up")
+                    found = finders.found(frame) if finders is not None else None
+                    # With a look-ahead, the frames of a moment ago come out (none at first).
+                    write(pipeline.process_held(frame, draw_in_place=True, found=found))
+            except InputError as exc:
+                stopped_early = exc
+            # The last frames, held for the look-ahead; also when the input broke part way.
+            write(pipeline.flush())
+            if stopped_early is not None and not frames:
+                raise stopped_early
         finally:
             # Finalise the files whatever happened, so everything written so far stays usable.
             # After a failed write (a full disk) the Recorder has cut them back to the frames

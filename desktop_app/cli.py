@@ -24,7 +24,12 @@ from desktop_app.core import limits
 from desktop_app.core.angles import ANGLE_NAMES
 from desktop_app.core.limits import Limits
 from desktop_app.core.reps import EXERCISES, Exercise
-from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
+from desktop_app.core.smoothing import (
+    DEFAULT_SMOOTHING,
+    DEFAULT_STRENGTH,
+    LOOK_AHEAD_S,
+    SMOOTHING_CHOICES,
+)
 from desktop_app.errors import PoseCamError, with_notes
 
 if TYPE_CHECKING:
@@ -62,6 +67,7 @@ def _within(allowed: Limits, unit: str = "") -> Callable[[str], float]:
 
 _confidence = _within(limits.CONFIDENCE)
 _strength = _within(limits.SMOOTHING_STRENGTH)
+_look_ahead = _within(limits.LOOK_AHEAD_S, " s")
 _degrees = _within(limits.ANGLE_DEG, " degrees")
 
 
@@ -160,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_STRENGTH,
         metavar="S",
         help="0 (off) to 1 (steadiest) (default: %(default)s)",
+    )
+    annotate.add_argument(
+        "--look-ahead",
+        type=_look_ahead,
+        default=LOOK_AHEAD_S,
+        metavar="S",
+        help="seconds of video kalman smoothing sees past each frame before drawing it, so "
+        "that the skeleton keeps up with fast moves; 0 smooths as the window does "
+        f"(default: %(default)s, at most {limits.LOOK_AHEAD_S.high:g})",
     )
     annotate.add_argument(
         "--num-poses",
@@ -503,6 +518,7 @@ def _annotate(args: argparse.Namespace) -> int:
         keypoints=args.keypoints,
         smoothing=args.smoothing,
         smoothing_strength=args.smoothing_strength,
+        look_ahead_s=args.look_ahead,
         num_poses=args.num_poses,
         model=args.model,
         min_confidence=args.min_confidence,

@@ -187,14 +187,16 @@ def test_overwrite_replaces_the_old_output_once_the_new_one_is_complete(
 def _stop_at_frame(monkeypatch: pytest.MonkeyPatch, index: int, error: BaseException) -> None:
     """Make the pipeline raise `error` when it reaches frame `index`, as Ctrl+C or a fault in
     the pose model would; everything around it (decoding, encoding, the files) stays real."""
-    process = PosePipeline.process
+    process_held = PosePipeline.process_held
 
-    def process_until(self: PosePipeline, frame: Frame, **kwargs: bool) -> FrameResult:
-        if frame.index == index:
+    def process_until(self: PosePipeline, frame: Frame, **kwargs: bool) -> list[FrameResult]:
+        # Annotate's look-ahead writes a frame once so many more are in: stopping as those
+        # come leaves exactly `index` frames written.
+        if frame.index == index + self.settings.look_ahead_frames:
             raise error
-        return process(self, frame, **kwargs)
+        return process_held(self, frame, **kwargs)
 
-    monkeypatch.setattr(PosePipeline, "process", process_until)
+    monkeypatch.setattr(PosePipeline, "process_held", process_until)
 
 
 def test_ctrl_c_part_way_keeps_the_old_output_and_the_frames_done_in_partial_files(

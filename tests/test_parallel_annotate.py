@@ -2,7 +2,8 @@
 (media.parallel), and the result is a serial run's: the same frames and person ids, and with
 two or more people wanted (MediaPipe keeps no history then) the same landmarks. With one
 person MediaPipe's tracking makes each frame depend on those before, so only the frames before
-the first seam are the same to the pixel (benchmarks/parallel.py measures the rest).
+the first seam are the same to the pixel, but for the last few, which the look-ahead revises
+with frames after it (benchmarks/parallel.py measures the rest).
 Real MediaPipe, real files."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from desktop_app.cli import main
 from desktop_app.core.frame import PersonPose
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import PipelineSettings, PoseFinder
+from desktop_app.core.smoothing import LOOK_AHEAD_S, look_ahead_frames
 from desktop_app.media.parallel import SegmentFinders, segment_starts_ms
 from desktop_app.media.sources import VideoFileSource
 from desktop_app.media.synthetic import write_sample_clip
@@ -47,6 +49,15 @@ def first_seam_frame(clip: Path, jobs: int) -> int:
     with VideoFileSource(clip) as source:
         starts = segment_starts_ms(source.duration_s or 0.0, jobs)
         return next(i for i, frame in enumerate(source) if frame.time_ms >= starts[1])
+
+
+def frames_before_the_seam_reaches(clip: Path) -> range:
+    """The frames a serial run and a 2-job run give alike with one person wanted: those
+    before the first seam, but for the last few, which annotate's look-ahead revises with
+    frames after the seam (where MediaPipe's one-person tracking differs)."""
+    with VideoFileSource(clip) as source:
+        ahead = look_ahead_frames(LOOK_AHEAD_S, source.fps or 30.0)
+    return range(first_seam_frame(clip, 2) - ahead)
 
 
 def largest_difference_px(a: People, b: People, frames: range | None = None) -> float:
@@ -104,8 +115,7 @@ def test_with_one_person_wanted_the_frames_before_the_seam_are_a_serial_runs(
     parallel, b = run(seven_seconds, tmp_path / "parallel.mp4", 2, model)
     assert parallel.jobs == 2
     assert_same_frames_and_ids(a, b, serial, parallel)
-    seam = first_seam_frame(seven_seconds, 2)
-    assert largest_difference_px(a, b, range(seam)) < 0.01
+    assert largest_difference_px(a, b, frames_before_the_seam_reaches(seven_seconds)) < 0.01
 
 
 def test_a_damaged_file_falls_back_to_one_model_and_loses_nothing(
@@ -276,7 +286,7 @@ def test_every_shared_clip_gives_a_serial_runs_frames_and_ids(
         a, b, serial, parallel, most_frames_apart=round(0.01 * serial.frames)
     )
     if shared:
-        assert largest_difference_px(a, b, range(first_seam_frame(clip, 2))) < 0.01
+        assert largest_difference_px(a, b, frames_before_the_seam_reaches(clip)) < 0.01
 
 
 def test_walking_with_two_people_wanted_gives_a_serial_runs_landmarks(

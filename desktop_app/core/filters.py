@@ -9,6 +9,8 @@ too much after a slow frame and too little after a fast one.
 from __future__ import annotations
 
 import math
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +60,27 @@ class KalmanSettings:
     min_visibility: float = 0.05
 
 
+@dataclass(frozen=True)
+class _Step:
+    """What `TwoModeKalman` knew after one step, kept for looking back (`smoothed`)."""
+
+    #: Each model's filtered state, (2 models, N points, D coordinates).
+    x: np.ndarray
+    v: np.ndarray
+    p00: np.ndarray
+    p01: np.ndarray
+    p11: np.ndarray
+    #: Each model's chance per point, (2, N).
+    mode: np.ndarray
+    #: Seconds since the step before.
+    dt: float
+    #: The still model's drift and the moving model's acceleration over this step, in pixels
+    #: (their noise densities, squared).
+    q: tuple[float, float]
+    #: (N,) points started afresh at this step: the steps before say nothing about them.
+    restarted: np.ndarray
+
+
 class TwoModeKalman:
     """Kalman filters for N points in D dimensions, each point run as an interacting multiple
     model (IMM) of a "still" filter (a random walk: the point stays put, give or take a slow
@@ -80,7 +103,9 @@ class TwoModeKalman:
         accelerations: tuple[float, float],
         settings: KalmanSettings,
         dims: int = 3,
+        keep_steps: int = 0,
     ) -> None:
+        """`keep_steps`: how many steps back `smoothed` can look (0: none are kept)."""
         self.settings = settings
         self.measurement_noise = measurement_noise
         #: Noise of each model relative to the person's size: the still model's drift
@@ -101,10 +126,27 @@ class TwoModeKalman:
         self._noise_factor = noise_factor
         self.position = np.zeros((points, dims))
         self.velocity = np.zeros((points, dims))
+        self._steps: deque[_Step] | None = deque(maxlen=keep_steps + 1) if keep_steps else None
 
     @property
     def started(self) -> bool:
         return self._time_s is not None
+
+    def _keep(self, dt: float, q: tuple[float, float], restarted: np.ndarray) -> None:
+        if self._steps is not None:
+            self._steps.append(
+                _Step(
+                    self.x.copy(),
+                    self.v.copy(),
+                    self.p00.copy(),
+                    self.p01.copy(),
+                    self.p11.copy(),
+                    self.mode.copy(),
+                    dt,
+                    q,
+                    restarted,
+                )
+            )
 
     def reset(self) -> None:
         self._time_s = None
@@ -169,6 +211,9 @@ class TwoModeKalman:
                 raise ValueError("the first step needs a measurement")
             self._start(measured, size_px, np.arange(len(measured)))
             self._time_s = time_s
+            if self._steps is not None:
+                self._steps.clear()  # a new start: the steps before say nothing of it
+            self._keep(0.0, (0.0, 0.0), np.ones(len(measured), bool))
             return self._combine()
         dt = max(time_s - self._time_s, 1e-4)
         self._time_s = time_s
@@ -189,7 +234,9 @@ class TwoModeKalman:
         p00[0] += still**2 * dt
         p01[0] = 0.0
         p11[0] = 0.0
+        noise = (still**2, q)
         if measured is None:
+            self._keep(dt, noise, np.zeros(len(self.mode[0]), bool))
             return self._combine()
 
         vis = np.ones(len(measured)) if visibility is None else visibility
@@ -218,11 +265,93 @@ class TwoModeKalman:
         self.p11 = self.p11 - gain_velocity * p01
         if jump.any():
             self._start(measured, size_px, np.flatnonzero(jump))
+        self._keep(dt, noise, jump)
         return self._combine()
 
     def predicted(self, time_s: float) -> np.ndarray:
         dt = 0.0 if self._time_s is None else max(time_s - self._time_s, 0.0)
         return self.position + self.velocity * dt
+
+    def smoothed(self, back: int) -> np.ndarray:
+        """The positions (N, D) of `back` steps ago, estimated with the measurements of every
+        step kept since as well as those before: a fixed-lag smoother, for callers that can
+        wait (`posecam annotate`). Needs `keep_steps` >= back; 0 gives the filtered positions.
+
+        Kim's smoother for switching models (Kim 1994; Bar-Shalom, Li and Kirubarajan,
+        "Estimation with Applications to Tracking and Navigation", 11.6), stepped back one
+        step at a time from the newest: each model's chance is revised with how the later
+        steps went (a limb that was about to move is known to have moved), and each model's
+        estimate is pulled towards the later smoothed estimates by a Rauch-Tung-Striebel gain
+        for each pair of models (this step's model, the next step's). A still limb then keeps
+        its long average and a moving one is followed without lag: the filter alone can only
+        catch up with a move it has seen start, the smoother knows where it went.
+        """
+        steps = self._steps
+        if steps is None or not steps:
+            return self.position.copy()
+        if back >= len(steps):
+            raise ValueError(f"{back} steps back, but {len(steps)} steps are kept")
+        newest = steps[-1]
+        x, v, mode = newest.x.copy(), newest.v.copy(), newest.mode.copy()
+        for k in range(len(steps) - 1, len(steps) - 1 - back, -1):
+            x, v, mode = _smooth_back(steps[k - 1], steps[k], x, v, mode, self.settings)
+        return (mode[:, :, None] * x).sum(axis=0)
+
+
+def _smooth_back(
+    before: _Step,
+    after: _Step,
+    x_after: np.ndarray,
+    v_after: np.ndarray,
+    mode_after: np.ndarray,
+    settings: KalmanSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One step of Kim's smoother (TwoModeKalman.smoothed): the smoothed state and model
+    chances at `before`, from `before`'s filtered ones and the smoothed ones at `after`.
+    Models: 0 still (a random walk: velocity 0), 1 moving (constant velocity)."""
+    dt = after.dt
+    switch = min(dt / settings.mode_dwell_s, 0.5)
+    chance = np.array([[1.0 - switch, switch], [switch, 1.0 - switch]])  # [from, to]
+    mode = before.mode
+    predicted = np.maximum(chance.T @ mode, 1e-12)  # (to, N): each model's chance at `after`
+    # How much each pair (model i now, j next) is worth, given how the later steps went.
+    pair = chance[:, :, None] * (mode_after / predicted)[None]  # (i, j, N)
+    reach = np.maximum(pair.sum(axis=1), 1e-300)  # (i, N)
+    smoothed_mode = mode * reach
+    smoothed_mode /= np.maximum(smoothed_mode.sum(axis=0, keepdims=True), 1e-300)
+    weight = pair / reach[:, None]  # (i, j, N): chance of model j next, given model i now
+    still_q, moving_q = after.q
+    # Both models at `before` at once, (2, N, D): each is pulled towards the next step's
+    # smoothed estimate of each model, by that model's gain.
+    xf, vf = before.x, before.v
+    a, b, c = before.p00, before.p01, before.p11
+    # Next model still: it predicts xf and a zero velocity, with variance a + q dt on the
+    # position only, so only the position's surprise pulls (a pseudo-inverse gain).
+    spread = np.maximum(a + still_q * dt, 1e-12)
+    gap = x_after[0] - xf
+    x_still = xf + a / spread * gap
+    v_still = vf + b / spread * gap
+    # Next model moving: F = [[1, dt], [0, 1]]; gain C = P F' (F P F' + Q)^-1, 2 x 2 per
+    # coordinate, written out.
+    s00 = a + 2.0 * dt * b + dt * dt * c + moving_q * dt**3 / 3.0
+    s01 = b + dt * c + moving_q * dt**2 / 2.0
+    s11 = c + moving_q * dt
+    det = np.maximum(s00 * s11 - s01 * s01, 1e-12)
+    m00, m01, m10, m11 = a + dt * b, b, b + dt * c, c
+    dx = x_after[1] - (xf + dt * vf)
+    dv = v_after[1] - vf
+    x_moving = xf + ((m00 * s11 - m01 * s01) * dx + (m01 * s00 - m00 * s01) * dv) / det
+    v_moving = vf + ((m10 * s11 - m11 * s01) * dx + (m11 * s00 - m10 * s01) * dv) / det
+    w_still, w_moving = weight[:, 0, :, None], weight[:, 1, :, None]
+    x_out = w_still * x_still + w_moving * x_moving
+    v_out = w_still * v_still + w_moving * v_moving
+    # Points the filter started afresh at `after` learn nothing from it.
+    fresh = after.restarted
+    if fresh.any():
+        x_out[:, fresh] = before.x[:, fresh]
+        v_out[:, fresh] = before.v[:, fresh]
+        smoothed_mode[:, fresh] = mode[:, fresh]
+    return x_out, v_out, smoothed_mode
 
 
 # The landmarks whose mean is the body's anchor: the shoulders. They are in view whenever
@@ -259,10 +388,15 @@ class KalmanLandmarkFilter:
     against a lag-free reference. Cost: about twice one filter, well under a millisecond.
 
     Measurement noise grows as visibility falls and scales with the person's size.
+
+    With `keep_steps`, each step's result can be revised later (`revisable`) with up to that
+    many steps that followed it (TwoModeKalman.smoothed): for `posecam annotate`, which can
+    wait a few frames before drawing one.
     """
 
-    def __init__(self, settings: KalmanSettings | None = None) -> None:
+    def __init__(self, settings: KalmanSettings | None = None, keep_steps: int = 0) -> None:
         self.settings = s = settings or KalmanSettings()
+        self.keep_steps = keep_steps
         # The anchor averages two landmarks, but their errors are not independent (the model
         # misplaces both shoulders together), so it is given one landmark's noise, not
         # 1/sqrt(2) of it: with less, the shoulders' shake read as body motion on real clips.
@@ -271,11 +405,20 @@ class KalmanLandmarkFilter:
             s.measurement_noise,
             (s.body_still_drift, s.body_moving_acceleration),
             s,
+            keep_steps=keep_steps,
         )
         self.offsets = TwoModeKalman(
-            NUM_LANDMARKS, s.measurement_noise, (s.still_drift, s.moving_acceleration), s
+            NUM_LANDMARKS,
+            s.measurement_noise,
+            (s.still_drift, s.moving_acceleration),
+            s,
+            keep_steps=keep_steps,
         )
         self.visibility = np.zeros(NUM_LANDMARKS)
+        # Which steps `revisable` can still reach: counted from the last reset.
+        self._resets = 0
+        self._steps_taken = 0
+        self._visibilities: deque[np.ndarray] = deque(maxlen=keep_steps + 1)
 
     @property
     def started(self) -> bool:
@@ -284,6 +427,26 @@ class KalmanLandmarkFilter:
     def reset(self) -> None:
         self.anchor.reset()
         self.offsets.reset()
+        self._resets += 1
+        self._steps_taken = 0
+        self._visibilities.clear()
+
+    def revisable(self) -> Callable[[], np.ndarray | None] | None:
+        """For the step just taken: a function that gives its landmarks (33, 4) as the steps
+        taken since revise them (None once the filter was reset since, or the step is more
+        than `keep_steps` back). None without `keep_steps`."""
+        if not self.keep_steps:
+            return None
+        resets, step = self._resets, self._steps_taken
+
+        def revised() -> np.ndarray | None:
+            back = self._steps_taken - step
+            if resets != self._resets or back >= len(self._visibilities):
+                return None
+            positions = self.anchor.smoothed(back) + self.offsets.smoothed(back)
+            return _with_visibility(positions, self._visibilities[-1 - back])
+
+        return revised
 
     def step(self, landmarks: np.ndarray | None, time_s: float, size_px: float) -> np.ndarray:
         """Advance to `time_s` and take `landmarks` (33, 4: x, y, z, visibility) if given.
@@ -300,6 +463,8 @@ class KalmanLandmarkFilter:
             anchor_visibility = self.visibility[_ANCHOR].mean(keepdims=True)
             anchor = self.anchor.step(anchor_measured, anchor_visibility, time_s, size_px)
             offsets = self.offsets.step(points - anchor_measured, self.visibility, time_s, size_px)
+        self._steps_taken += 1
+        self._visibilities.append(self.visibility.copy())
         return _with_visibility(anchor + offsets, self.visibility)
 
     def predicted_xy(self, time_s: float) -> np.ndarray:
@@ -369,6 +534,9 @@ class OneEuroLandmarkFilter:
     def predicted_xy(self, time_s: float) -> np.ndarray:
         return self.position[:, :2].copy()
 
+    def revisable(self) -> None:
+        return None  # no look-ahead: the One Euro filter stays as it is
+
     def output(self) -> np.ndarray:
         return _with_visibility(self.position, self.visibility)
 
@@ -396,3 +564,6 @@ class PassThroughFilter:
     def predicted_xy(self, time_s: float) -> np.ndarray:
         assert self._last is not None
         return self._last[:, :2].astype(np.float64)
+
+    def revisable(self) -> None:
+        return None  # nothing to revise: the model's output is shown as it is

@@ -29,6 +29,8 @@ class Limits:
 
 #: Smoothing strength: 0 off, 1 steadiest.
 SMOOTHING_STRENGTH = Limits(0.0, 1.0)
+#: How far `posecam annotate` looks ahead before drawing a frame, in seconds.
+LOOK_AHEAD_S = Limits(0.0, 0.5)
 #: The pose model's detection, presence and tracking confidence, 0-1.
 CONFIDENCE = Limits(0.0, 1.0)
 #: How many people to look for in a frame.

@@ -34,6 +34,7 @@ from desktop_app.core.second_look import SecondLook
 from desktop_app.core.smoothing import (
     DEFAULT_SMOOTHING,
     DEFAULT_STRENGTH,
+    LookAhead,
     Smoother,
     TrackedPerson,
     make_smoother,
@@ -68,6 +69,10 @@ class PipelineSettings:
     #: the person followed against a fresh detection now and then (core.fresh_look). Off in
     #: IMAGE mode, which has no time.
     look_again: bool = True
+    #: Frames each frame waits for before it is drawn, so that `kalman` smoothing can revise
+    #: its landmarks with what followed (core.smoothing.LookAhead): 0 in the window, which
+    #: shows each frame at once; `posecam annotate` waits about a tenth of a second.
+    look_ahead_frames: int = 0
 
 
 class RepState(NamedTuple):
@@ -228,6 +233,10 @@ class PoseFinder(Closeable):
 class PosePipeline(Closeable):
     """frame -> people -> tracks -> angles and repetitions -> drawing, one call per frame.
 
+    With `look_ahead_frames`, frames are drawn that many frames late: `process_held` takes a
+    frame and gives the results now due, `flush` the rest at the end; `process` is for
+    callers that show each frame at once.
+
     Owns its pose model instances; close it (or use `with`). `configure()` takes new settings
     between frames and rebuilds only what they change: the pose model for a new number of
     people or confidence, the smoother for a new smoothing, the counter for a new exercise.
@@ -251,6 +260,8 @@ class PosePipeline(Closeable):
         if load_now:
             self._build_finder()
         self._smoother: Smoother = self._new_smoother()
+        #: Frames waiting for the frames after them (found people and how to draw).
+        self._held: LookAhead[tuple[Frame, Found, bool]] = LookAhead(settings.look_ahead_frames)
         #: The repetitions counted so far, with an exercise chosen.
         self.reps: RepTracker | None = self._new_reps()
         #: Form cues and the camera check, with an exercise chosen.
@@ -267,12 +278,15 @@ class PosePipeline(Closeable):
             settings.look_again,
         ):
             self._build_finder()
-        if (old.smoothing, old.smoothing_strength, old.num_poses) != (
+        if (old.smoothing, old.smoothing_strength, old.num_poses, old.look_ahead_frames) != (
             settings.smoothing,
             settings.smoothing_strength,
             settings.num_poses,
+            settings.look_ahead_frames,
         ):
             self._smoother = self._new_smoother()
+            # Frames still held keep what their own filters revise them to.
+            self._held.frames = settings.look_ahead_frames
         if old.exercise != settings.exercise:
             self.reps = self._new_reps()
             self.coach = self._new_coach()
@@ -321,7 +335,12 @@ class PosePipeline(Closeable):
 
     def _new_smoother(self) -> Smoother:
         s = self.settings
-        return make_smoother(s.smoothing, s.smoothing_strength, max_people=s.num_poses)
+        return make_smoother(
+            s.smoothing,
+            s.smoothing_strength,
+            max_people=s.num_poses,
+            look_ahead_frames=s.look_ahead_frames,
+        )
 
     def _new_coach(self) -> FormCoach | None:
         exercise = self.settings.exercise
@@ -336,14 +355,49 @@ class PosePipeline(Closeable):
     def process(
         self, frame: Frame, *, draw_in_place: bool = False, found: Found | None = None
     ) -> FrameResult:
-        """Run one frame. With `draw_in_place` the frame's own pixels are drawn on (no copy).
-        `found`: what a finder of the same settings found in it elsewhere (`new_finder`), so
-        this pipeline's own finder skips the frame; frames must still come in order."""
+        """Run one frame and give its result. With `draw_in_place` the frame's own pixels are
+        drawn on (no copy). `found`: what a finder of the same settings found in it elsewhere
+        (`new_finder`), so this pipeline's own finder skips the frame; frames must still
+        come in order. Not with `look_ahead_frames` (use `process_held`)."""
+        if self.settings.look_ahead_frames:
+            raise RuntimeError("with look_ahead_frames, frames go through process_held")
+        (result,) = self.process_held(frame, draw_in_place=draw_in_place, found=found)
+        return result
+
+    def process_held(
+        self, frame: Frame, *, draw_in_place: bool = False, found: Found | None = None
+    ) -> list[FrameResult]:
+        """Take one frame (as `process`) and give the results now due, oldest first: with
+        `look_ahead_frames`, that frame's of so many frames ago (none for the first ones),
+        and at a scene cut every frame held. `flush` gives the rest at the end."""
         if found is None:
             found = self.finder.find(frame)
+        results = []
         if found.new_scene:
+            # The frames before a cut are revised with what they have, before the reset
+            # makes their filters forget.
+            results = self.flush()
             self._smoother.reset()
-        people = [p for p in self._smoother.update(found.people, frame.time_ms) if p.drawn]
+        people = self._smoother.update(found.people, frame.time_ms)
+        for (held, held_found, in_place), revised in self._held.add(
+            (frame, found, draw_in_place), people
+        ):
+            results.append(self._result(held, held_found, revised, in_place))
+        return results
+
+    def flush(self) -> list[FrameResult]:
+        """The results of every frame still held (none without `look_ahead_frames`)."""
+        return [
+            self._result(frame, found, people, in_place)
+            for (frame, found, in_place), people in self._held.flush()
+        ]
+
+    def _result(
+        self, frame: Frame, found: Found, tracked: list[TrackedPerson], draw_in_place: bool
+    ) -> FrameResult:
+        """Count, coach and draw one frame's people (in order: each step counts on the
+        frames before)."""
+        people = [p for p in tracked if p.drawn]
         reps = None
         if self.reps is not None:
             self.reps.update(people, frame.time_ms)

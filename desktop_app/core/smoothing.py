@@ -3,12 +3,17 @@
 Every choice tracks people across frames (stable ids) and gives each person a filter of its
 own; see core.filters for the filters and core.tracking for the identities. `strength` runs
 from 0 (off: MediaPipe's output as it is) to 1 (steadiest); 0.5 is the default.
+
+Where a frame can wait to be shown (`posecam annotate`), `LookAhead` holds it a few frames and
+`kalman` revises its landmarks with what those frames showed: no filter that sees only the
+past can follow the start of a fast move, one that sees a tenth of a second ahead can.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Protocol
+from collections import deque
+from typing import Generic, Protocol, TypeVar
 
 from desktop_app.core.filters import (
     KalmanLandmarkFilter,
@@ -76,11 +81,13 @@ def make_smoother(
     max_people: int = 1,
     *,
     settings: KalmanSettings | OneEuroSettings | None = None,
+    look_ahead_frames: int = 0,
 ) -> PersonTracker:
     """The smoother called `name` (one of SMOOTHING_CHOICES) at `strength` 0-1.
 
     `settings` replaces what `strength` would choose, for those who tune the advanced
-    parameters themselves (it must suit `name`).
+    parameters themselves (it must suit `name`). `look_ahead_frames`: how many frames later
+    `kalman`'s people may still be revised (TrackedPerson.revised; see LookAhead).
     """
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"strength must be between 0 and 1, not {strength}")
@@ -92,7 +99,9 @@ def make_smoother(
         kalman = settings or kalman_settings(strength)
         if not isinstance(kalman, KalmanSettings):
             raise TypeError("kalman smoothing needs KalmanSettings")
-        return PersonTracker("kalman", lambda: KalmanLandmarkFilter(kalman), tracking)
+        return PersonTracker(
+            "kalman", lambda: KalmanLandmarkFilter(kalman, look_ahead_frames), tracking
+        )
     if name == "oneeuro":
         euro = settings or one_euro_settings(strength)
         if not isinstance(euro, OneEuroSettings):
@@ -101,11 +110,62 @@ def make_smoother(
     raise ValueError(f"unknown smoothing {name!r}; choose from {', '.join(SMOOTHING_CHOICES)}")
 
 
+#: How far ahead `posecam annotate` looks before drawing a frame, in seconds (LookAhead).
+LOOK_AHEAD_S = 0.1
+
+
+def look_ahead_frames(look_ahead_s: float, fps: float) -> int:
+    """Frames to hold for looking `look_ahead_s` ahead at `fps`: at least one when looking
+    ahead at all, and at most 12 (each frame held costs every later one a step back)."""
+    if look_ahead_s <= 0.0:
+        return 0
+    return max(1, min(12, round(look_ahead_s * fps)))
+
+
+Held = TypeVar("Held")
+
+
+class LookAhead(Generic[Held]):
+    """Holds each frame (whatever the caller keeps of it) with its tracked people for
+    `frames` more frames, then gives them back with the people revised by what those frames
+    showed (TrackedPerson.revised). The smoother must keep as many steps
+    (`make_smoother(look_ahead_frames=...)`). 0 frames: each frame back at once, unrevised.
+    """
+
+    def __init__(self, frames: int) -> None:
+        self.frames = frames
+        self._held: deque[tuple[Held, list[TrackedPerson]]] = deque()
+
+    def add(
+        self, item: Held, people: list[TrackedPerson]
+    ) -> list[tuple[Held, list[TrackedPerson]]]:
+        """Hold `item`; give back those now `frames` frames old, oldest first."""
+        self._held.append((item, people))
+        out = []
+        while len(self._held) > self.frames:
+            out.append(self._release())
+        return out
+
+    def flush(self) -> list[tuple[Held, list[TrackedPerson]]]:
+        """Everything still held, revised with what there is (at the end, before a reset)."""
+        out = []
+        while self._held:
+            out.append(self._release())
+        return out
+
+    def _release(self) -> tuple[Held, list[TrackedPerson]]:
+        item, people = self._held.popleft()
+        return item, [p.revised() for p in people]
+
+
 __all__ = [
     "DEFAULT_SMOOTHING",
     "DEFAULT_STRENGTH",
+    "LOOK_AHEAD_S",
     "SMOOTHING_CHOICES",
+    "LookAhead",
     "Smoother",
     "TrackedPerson",
+    "look_ahead_frames",
     "make_smoother",
 ]

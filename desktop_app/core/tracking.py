@@ -69,6 +69,16 @@ class TrackedPerson:
     coasting: bool = False
     #: How strongly to draw the person, 0-1: 1 when seen, fading while coasting.
     opacity: float = 1.0
+    #: Gives `landmarks_px` as the frames since revise them, or None when they cannot
+    #: (core.filters.KalmanLandmarkFilter.revisable); None when nothing can revise them.
+    revise: Callable[[], np.ndarray | None] | None = field(default=None, repr=False)
+
+    def revised(self) -> TrackedPerson:
+        """This person with the landmarks the frames since give them (itself if none)."""
+        better = self.revise() if self.revise is not None else None
+        if better is None:
+            return self
+        return replace(self, landmarks_px=better, revise=None)
 
     @property
     def drawn(self) -> bool:
@@ -100,6 +110,8 @@ class LandmarkFilter(Protocol):
     def step(self, landmarks: np.ndarray | None, time_s: float, size_px: float) -> np.ndarray: ...
 
     def predicted_xy(self, time_s: float) -> np.ndarray: ...
+
+    def revisable(self) -> Callable[[], np.ndarray | None] | None: ...
 
 
 @dataclass(frozen=True)
@@ -398,7 +410,13 @@ class PersonTracker:
         track.raw = person.landmarks_px
         track.world_m = person.world_m
         track.shown = smoothed
-        return TrackedPerson(track.id, smoothed, person.landmarks_px, person.world_m)
+        return TrackedPerson(
+            track.id,
+            smoothed,
+            person.landmarks_px,
+            person.world_m,
+            revise=track.filter.revisable(),
+        )
 
     def _coasting(self, track: _Track, time_s: float) -> TrackedPerson:
         s = self.settings

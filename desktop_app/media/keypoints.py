@@ -323,8 +323,12 @@ def keypoints_header(
     *,
     rotated_deg: int | None,
     mirrored: bool | None,
+    look_ahead_frames: int = 0,
 ) -> dict[str, Any]:
     """What a JSON keypoints file says about where its numbers came from.
+
+    `look_ahead_frames`: how many frames after each one the smoothing saw before its
+    landmarks were written (core.smoothing.LookAhead; 0 in the window).
 
     `rotated_deg` and `mirrored` say how the source's stored pictures were turned to come out
     upright, as a phone video asks (FrameSource.rotation and .mirrored): mirrored left to right
@@ -343,6 +347,7 @@ def keypoints_header(
         "model_sha256": model_sha256,
         "smoothing": smoothing,
         "smoothing_strength": smoothing_strength,
+        "smoothing_look_ahead_frames": look_ahead_frames,
     }
 
 

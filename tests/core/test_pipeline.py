@@ -4,6 +4,7 @@ not counted as present."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from desktop_app.core.frame import Frame
 from desktop_app.core.pipeline import PipelineSettings, PosePipeline, SceneCuts
@@ -88,3 +89,26 @@ def test_the_count_is_drawn_only_when_asked(model, grace_hopper) -> None:
     assert np.array_equal(pictures[False], bare)
     changed = (pictures[True] != bare).any(axis=-1)
     assert changed.any() and not changed[changed.shape[0] // 2 :].any()
+
+
+def test_with_a_look_ahead_each_frame_comes_out_later_in_order_and_none_is_lost(
+    model, grace_hopper
+) -> None:
+    def frame(i: int, new_scene: bool = False) -> Frame:
+        return Frame(rgb=grace_hopper.copy(), time_ms=i * 33.0, index=i, new_scene=new_scene)
+
+    with PosePipeline(model, PipelineSettings(look_ahead_frames=3)) as pipeline:
+        given = [pipeline.process_held(frame(i)) for i in range(6)]
+        assert [len(g) for g in given] == [0, 0, 0, 1, 1, 1]
+        # A new scene (a loop): the frames held come out before tracking restarts.
+        at_loop = pipeline.process_held(frame(6, new_scene=True))
+        assert [r.index for r in at_loop] == [3, 4, 5]
+        rest = pipeline.flush()
+        assert [r.index for r in rest] == [6] and pipeline.flush() == []
+        results = [r for g in given for r in g] + at_loop + rest
+        assert [r.index for r in results] == list(range(7))
+        assert all(r.people_seen == 1 for r in results)
+        # Each frame is drawn on its own picture, with its own person.
+        assert all(r.annotated is not results[0].annotated for r in results[1:])
+        with pytest.raises(RuntimeError, match="process_held"):
+            pipeline.process(frame(7))
