@@ -79,8 +79,10 @@ class AnnotateOptions:
         """The pipeline's settings; `fps`: the video's frame rate, which sets how many frames
         the look-ahead holds (None: a picture, or no look-ahead)."""
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
+        # Only kalman smoothing revises what it showed; the others gain nothing by waiting.
+        revises = self.smoothing == "kalman" and self.smoothing_strength > 0
         return PipelineSettings(
-            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if fps else 0,
+            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if fps and revises else 0,
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,

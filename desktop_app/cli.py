@@ -173,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=LOOK_AHEAD_S,
         metavar="S",
         help="seconds of video kalman smoothing sees past each frame before drawing it, so "
-        "that the skeleton keeps up with fast moves; 0 smooths as the window does "
-        f"(default: %(default)s, at most {limits.LOOK_AHEAD_S.high:g})",
+        "that the skeleton keeps up with fast moves (at least 1 frame, at most 12); 0 smooths "
+        f"as the window does (default: %(default)s, at most {limits.LOOK_AHEAD_S.high:g})",
     )
     annotate.add_argument(
         "--num-poses",

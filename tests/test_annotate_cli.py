@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from desktop_app.annotate import AnnotateOptions
 from desktop_app.cli import main
 from desktop_app.media.keypoints import CSV_COLUMNS
 from desktop_app.media.sources import VideoFileSource
@@ -328,3 +329,15 @@ def test_a_custom_exercise_needs_its_angle_and_thresholds(
                           "--angle", "left_elbow", "--down", "80", "--up", "150")  # fmt: skip
     # A photo sliding sideways does no curls.
     assert code == 0 and "left_elbow: person 0 reps=0" in stdout
+
+
+def test_only_kalman_smoothing_looks_ahead_and_never_past_twelve_frames(tmp_path: Path) -> None:
+    def held(fps: float | None, **options: object) -> int:
+        chosen = AnnotateOptions(input=tmp_path / "x.mp4", **options)  # type: ignore[arg-type]
+        return chosen.pipeline_settings(fps).look_ahead_frames
+
+    assert held(30.0) == 3 and held(5.0) == 1 and held(240.0, look_ahead_s=0.5) == 12
+    assert held(None) == 0  # a picture
+    assert held(30.0, look_ahead_s=0.0) == 0
+    assert held(30.0, smoothing="none") == 0 and held(30.0, smoothing="oneeuro") == 0
+    assert held(30.0, smoothing_strength=0.0) == 0

@@ -185,8 +185,10 @@ def test_overwrite_replaces_the_old_output_once_the_new_one_is_complete(
 
 
 def _stop_at_frame(monkeypatch: pytest.MonkeyPatch, index: int, error: BaseException) -> None:
-    """Make the pipeline raise `error` when it reaches frame `index`, as Ctrl+C or a fault in
-    the pose model would; everything around it (decoding, encoding, the files) stays real."""
+    """Make the pipeline raise `error` once frame `index` is due to be written (with annotate's
+    look-ahead, as the frame that many frames later comes in), as Ctrl+C or a fault in the pose
+    model would; everything around it (decoding, encoding, the files) stays real. The frames
+    held for the look-ahead then are not written: at most a tenth of a second's."""
     process_held = PosePipeline.process_held
 
     def process_until(self: PosePipeline, frame: Frame, **kwargs: bool) -> list[FrameResult]:

@@ -95,7 +95,9 @@ def test_with_a_look_ahead_each_frame_comes_out_later_in_order_and_none_is_lost(
     model, grace_hopper
 ) -> None:
     def frame(i: int, new_scene: bool = False) -> Frame:
-        return Frame(rgb=grace_hopper.copy(), time_ms=i * 33.0, index=i, new_scene=new_scene)
+        # She moves 6 px to the right each frame, so a frame given another's people shows.
+        shifted = np.ascontiguousarray(np.roll(grace_hopper, 6 * i, axis=1))
+        return Frame(rgb=shifted, time_ms=i * 33.0, index=i, new_scene=new_scene)
 
     with PosePipeline(model, PipelineSettings(look_ahead_frames=3)) as pipeline:
         given = [pipeline.process_held(frame(i)) for i in range(6)]
@@ -108,6 +110,8 @@ def test_with_a_look_ahead_each_frame_comes_out_later_in_order_and_none_is_lost(
         results = [r for g in given for r in g] + at_loop + rest
         assert [r.index for r in results] == list(range(7))
         assert all(r.people_seen == 1 for r in results)
+        noses_x = [float(r.people[0].landmarks_px[0, 0]) for r in results]
+        assert np.all(np.diff(noses_x[:6]) > 0.5) and noses_x[5] - noses_x[0] > 15.0, noses_x
         # Each frame is drawn on its own picture, with its own person.
         assert all(r.annotated is not results[0].annotated for r in results[1:])
         with pytest.raises(RuntimeError, match="process_held"):

@@ -363,3 +363,55 @@ def test_a_limb_that_jumps_is_not_pulled_back_towards_its_old_place() -> None:
     _shown, ahead = filtered_and_looked_ahead(times, measured, 3)
     assert np.abs(ahead[:20, 15, 0] - measured[:20, 15, 0]).max() < 1.0
     assert np.abs(ahead[20:, 15, 0] - measured[20:, 15, 0]).max() < 1.0
+
+
+def test_a_step_back_is_kims_smoother_written_with_matrices() -> None:
+    """`_smooth_back` against Kim's smoother for two models written out with matrices (each
+    pair's gain from a pseudo-inverse), on random states and chances, every pair counted."""
+    from desktop_app.core.filters import _smooth_back, _Step
+
+    rng = np.random.default_rng(8)
+    settings = KalmanSettings(mode_dwell_s=0.2)
+    points, dt, still_q, moving_q = 5, 0.04, 3.0, 900.0
+
+    def random_step(restarted: np.ndarray) -> _Step:
+        a = rng.uniform(1, 20, (2, points, 1))
+        c = rng.uniform(1, 50, (2, points, 1))
+        b = rng.uniform(-0.9, 0.9, (2, points, 1)) * np.sqrt(a * c)
+        mode = rng.dirichlet([1, 1], points).T
+        x, v = rng.normal(100, 30, (2, points, 1)), rng.normal(0, 50, (2, points, 1))
+        return _Step(x, v, a, b, c, mode, dt, (still_q, moving_q), restarted)
+
+    before = random_step(np.zeros(points, bool))
+    after = random_step(np.zeros(points, bool))
+    x_after, v_after, mode_after = after.x, after.v, after.mode
+    x, v, mode = _smooth_back(before, after, x_after, v_after, mode_after, settings)
+
+    switch = dt / settings.mode_dwell_s
+    chance = np.array([[1 - switch, switch], [switch, 1 - switch]])
+    moves = [np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[1.0, dt], [0.0, 1.0]])]
+    noises = [
+        np.array([[still_q * dt, 0.0], [0.0, 0.0]]),
+        moving_q * np.array([[dt**3 / 3, dt**2 / 2], [dt**2 / 2, dt]]),
+    ]
+    for n in range(points):
+        mu = before.mode[:, n]
+        predicted = chance.T @ mu
+        reach = chance @ (mode_after[:, n] / predicted)
+        assert mode[:, n] == pytest.approx(mu * reach / (mu * reach).sum(), abs=1e-12)
+        for i in range(2):
+            state = np.array([before.x[i, n, 0], before.v[i, n, 0]])
+            cov = np.array(
+                [
+                    [before.p00[i, n, 0], before.p01[i, n, 0]],
+                    [before.p01[i, n, 0], before.p11[i, n, 0]],
+                ]
+            )
+            expected = np.zeros(2)
+            for j in range(2):
+                weight = chance[i, j] * mode_after[j, n] / predicted[j] / reach[i]
+                move = moves[j]
+                gain = cov @ move.T @ np.linalg.pinv(move @ cov @ move.T + noises[j])
+                later = np.array([x_after[j, n, 0], v_after[j, n, 0] if j else 0.0])
+                expected += weight * (state + gain @ (later - move @ state))
+            assert (x[i, n, 0], v[i, n, 0]) == pytest.approx(tuple(expected), abs=1e-8)
