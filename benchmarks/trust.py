@@ -114,10 +114,15 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
+def _fps(det: Detections) -> float:
+    """The clip's frame rate, from its frames' times."""
+    return 1000.0 / float(np.median(np.diff(det.times_ms))) if len(det.times_ms) > 1 else 30.0
+
+
 def build_reference(det: Detections) -> Reference:
     raw = det.reference_px
     present = np.isfinite(raw[:, 0, 0])
-    fps = 1000.0 / float(np.median(np.diff(det.times_ms))) if len(det.times_ms) > 1 else 30.0
+    fps = _fps(det)
     # About 0.2 s, and never fewer than 5 frames: at 5-12 fps a shorter window would not
     # smooth at all. A quadratic fit keeps the turning points of a movement where they are.
     window = max(5, round(0.2 * fps) // 2 * 2 + 1)
@@ -158,8 +163,7 @@ def run_smoother(
 ) -> Run:
     """What `smoothing` draws over the clip; with `look_ahead_s`, as `posecam annotate` does
     (each frame drawn once the frames that far after it are in: core.smoothing.LookAhead)."""
-    fps = 1000.0 / float(np.median(np.diff(det.times_ms))) if len(det.times_ms) > 1 else 30.0
-    frames = look_ahead_frames(look_ahead_s, fps)
+    frames = look_ahead_frames(look_ahead_s, _fps(det))
     smoother = make_smoother(smoothing, strength, max_people=num_poses, look_ahead_frames=frames)
     held: LookAhead[int] = LookAhead(frames)
     drawn: list[list[tuple[int, np.ndarray]]] = []

@@ -21,6 +21,7 @@ from desktop_app.core.smoothing import (
     DEFAULT_STRENGTH,
     LOOK_AHEAD_S,
     look_ahead_frames,
+    revises,
 )
 from desktop_app.errors import InputError, OutputError, add_note, reason
 from desktop_app.media.audio import AudioInput, SoundKept, close_quietly, open_audio
@@ -79,10 +80,10 @@ class AnnotateOptions:
         """The pipeline's settings; `fps`: the video's frame rate, which sets how many frames
         the look-ahead holds (None: a picture, or no look-ahead)."""
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
-        # Only kalman smoothing revises what it showed; the others gain nothing by waiting.
-        revises = self.smoothing == "kalman" and self.smoothing_strength > 0
+        # A smoothing that cannot revise what it showed gains nothing by waiting.
+        waits = fps and revises(self.smoothing, self.smoothing_strength)
         return PipelineSettings(
-            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if fps and revises else 0,
+            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if waits else 0,
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,

@@ -60,6 +60,25 @@ class KalmanSettings:
     min_visibility: float = 0.05
 
 
+def _switch_chance(dt: float, settings: KalmanSettings) -> float:
+    """The prior chance that a point changes model between two steps `dt` seconds apart."""
+    return min(dt / settings.mode_dwell_s, 0.5)
+
+
+def _moving_spread(
+    p00: np.ndarray, p01: np.ndarray, p11: np.ndarray, dt: float, q: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The moving model's covariance `dt` later, F P F' + Q with F = [[1, dt], [0, 1]] and
+    continuous white-noise acceleration of density `q` (filterpy's Q_continuous_white_noise
+    for two states; a test checks the two agree): q * [[dt^3/3, dt^2/2], [dt^2/2, dt]].
+    Written out so that PoseCam starts without importing filterpy and SciPy."""
+    return (
+        p00 + (2.0 * dt * p01 + dt * dt * p11 + q * dt**3 / 3.0),
+        p01 + (dt * p11 + q * dt**2 / 2.0),
+        p11 + q * dt,
+    )
+
+
 @dataclass(frozen=True)
 class _Step:
     """What `TwoModeKalman` knew after one step, kept for looking back (`smoothed`)."""
@@ -168,7 +187,7 @@ class TwoModeKalman:
         return self.position
 
     def _mix(self, dt: float) -> None:
-        switch = min(dt / self.settings.mode_dwell_s, 0.5)
+        switch = _switch_chance(dt, self.settings)
         stay = 1.0 - switch
         # predicted[j] = chance of being in model j after the transition.
         predicted = np.stack(
@@ -221,15 +240,10 @@ class TwoModeKalman:
         # Predict. Still model: a random walk (the landmark stays where it is, give or take
         # its drift), so any sustained motion surprises it. Moving model: constant velocity.
         still, moving = self.accelerations * size_px
-        # Continuous white-noise acceleration over dt (filterpy's Q_continuous_white_noise
-        # for two states; a test checks the two agree): q * [[dt^3/3, dt^2/2], [dt^2/2, dt]].
-        # Written out so that PoseCam starts without importing filterpy and SciPy.
         q = moving**2
         x, v, p00, p01, p11 = self.x, self.v, self.p00, self.p01, self.p11
         x[1] += v[1] * dt
-        p00[1] += 2.0 * dt * p01[1] + dt * dt * p11[1] + q * dt**3 / 3.0
-        p01[1] += dt * p11[1] + q * dt**2 / 2.0
-        p11[1] += q * dt
+        p00[1], p01[1], p11[1] = _moving_spread(p00[1], p01[1], p11[1], dt, q)
         v[0] = 0.0
         p00[0] += still**2 * dt
         p01[0] = 0.0
@@ -310,7 +324,7 @@ def _smooth_back(
     chances at `before`, from `before`'s filtered ones and the smoothed ones at `after`.
     Models: 0 still (a random walk: velocity 0), 1 moving (constant velocity)."""
     dt = after.dt
-    switch = min(dt / settings.mode_dwell_s, 0.5)
+    switch = _switch_chance(dt, settings)
     chance = np.array([[1.0 - switch, switch], [switch, 1.0 - switch]])  # [from, to]
     mode = before.mode
     predicted = np.maximum(chance.T @ mode, 1e-12)  # (to, N): each model's chance at `after`
@@ -333,9 +347,7 @@ def _smooth_back(
     v_still = vf + b / spread * gap
     # Next model moving: F = [[1, dt], [0, 1]]; gain C = P F' (F P F' + Q)^-1, 2 x 2 per
     # coordinate, written out.
-    s00 = a + 2.0 * dt * b + dt * dt * c + moving_q * dt**3 / 3.0
-    s01 = b + dt * c + moving_q * dt**2 / 2.0
-    s11 = c + moving_q * dt
+    s00, s01, s11 = _moving_spread(a, b, c, dt, moving_q)
     det = np.maximum(s00 * s11 - s01 * s01, 1e-12)
     m00, m01, m10, m11 = a + dt * b, b, b + dt * c, c
     dx = x_after[1] - (xf + dt * vf)

@@ -114,6 +114,12 @@ def make_smoother(
 LOOK_AHEAD_S = 0.1
 
 
+def revises(name: str, strength: float) -> bool:
+    """Whether the smoother `make_smoother(name, strength)` builds can revise what it showed
+    (TrackedPerson.revised): only `kalman`, and not at strength 0 (no smoothing at all)."""
+    return name == "kalman" and strength > 0.0
+
+
 def look_ahead_frames(look_ahead_s: float, fps: float) -> int:
     """Frames to hold for looking `look_ahead_s` ahead at `fps`: at least one when looking
     ahead at all, and at most 12 (each frame held costs every later one a step back)."""
@@ -168,4 +174,5 @@ __all__ = [
     "TrackedPerson",
     "look_ahead_frames",
     "make_smoother",
+    "revises",
 ]
