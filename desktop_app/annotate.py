@@ -81,9 +81,9 @@ class AnnotateOptions:
         the look-ahead holds (None: a picture, or no look-ahead)."""
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
         # A smoothing that cannot revise what it showed gains nothing by waiting.
-        waits = fps and revises(self.smoothing, self.smoothing_strength)
+        waits = revises(self.smoothing, self.smoothing_strength)
         return PipelineSettings(
-            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if waits else 0,
+            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if fps and waits else 0,
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,
