@@ -66,7 +66,7 @@ def _switch_chance(dt: float, settings: KalmanSettings) -> float:
 
 
 def _moving_spread(
-    p00: np.ndarray, p01: np.ndarray, p11: np.ndarray, dt: float, q: float
+    p00: np.ndarray, p01: np.ndarray, p11: np.ndarray, dt: float, q: float | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The moving model's covariance `dt` later, F P F' + Q with F = [[1, dt], [0, 1]] and
     continuous white-noise acceleration of density `q` (filterpy's Q_continuous_white_noise
@@ -94,8 +94,8 @@ class _Step:
     #: Seconds since the step before.
     dt: float
     #: The still model's drift and the moving model's acceleration over this step, in pixels
-    #: (their noise densities, squared).
-    q: tuple[float, float]
+    #: (their noise densities, squared), each (N, 1): one per point.
+    q: tuple[np.ndarray, np.ndarray]
     #: (N,) points started afresh at this step: the steps before say nothing about them.
     restarted: np.ndarray
 
@@ -119,17 +119,20 @@ class TwoModeKalman:
         self,
         points: int,
         measurement_noise: float,
-        accelerations: tuple[float, float],
+        accelerations: tuple[float, float] | np.ndarray,
         settings: KalmanSettings,
         dims: int = 3,
         keep_steps: int = 0,
     ) -> None:
-        """`keep_steps`: how many steps back `smoothed` can look (0: none are kept)."""
+        """`accelerations`: each model's noise relative to the person's size, the still
+        model's drift (sizes per sqrt(s)) and the moving model's acceleration (sizes per s^2
+        per sqrt(s)); one pair for every point, or (points, 2), a pair per point.
+        `keep_steps`: how many steps back `smoothed` can look (0: none are kept)."""
         self.settings = settings
         self.measurement_noise = measurement_noise
-        #: Noise of each model relative to the person's size: the still model's drift
-        #: (sizes per sqrt(s)) and the moving model's acceleration (sizes per s^2 per sqrt(s)).
-        self.accelerations = np.array(accelerations, float)
+        pairs = np.broadcast_to(np.asarray(accelerations, float), (points, 2))
+        #: The same noises as (model, point, 1), to scale each point's coordinates.
+        self.accelerations = pairs.T[:, :, None].copy()
         self._time_s: float | None = None
         shape = (2, points, dims)  # model, point, coordinate
         self.x = np.zeros(shape)
@@ -151,7 +154,7 @@ class TwoModeKalman:
     def started(self) -> bool:
         return self._time_s is not None
 
-    def _keep(self, dt: float, q: tuple[float, float], restarted: np.ndarray) -> None:
+    def _keep(self, dt: float, q: tuple[np.ndarray, np.ndarray], restarted: np.ndarray) -> None:
         if self._steps is not None:
             self._steps.append(
                 _Step(
@@ -232,7 +235,8 @@ class TwoModeKalman:
             self._time_s = time_s
             if self._steps is not None:
                 self._steps.clear()  # a new start: the steps before say nothing of it
-            self._keep(0.0, (0.0, 0.0), np.ones(len(measured), bool))
+            none = np.zeros_like(self.accelerations[0])
+            self._keep(0.0, (none, none), np.ones(len(measured), bool))
             return self._combine()
         dt = max(time_s - self._time_s, 1e-4)
         self._time_s = time_s
@@ -412,19 +416,15 @@ class KalmanLandmarkFilter:
         # The anchor averages two landmarks, but their errors are not independent (the model
         # misplaces both shoulders together), so it is given one landmark's noise, not
         # 1/sqrt(2) of it: with less, the shoulders' shake read as body motion on real clips.
-        self.anchor = TwoModeKalman(
-            1,
-            s.measurement_noise,
-            (s.body_still_drift, s.body_moving_acceleration),
-            s,
-            keep_steps=keep_steps,
+        # One engine for both: the anchor is point 0, the offsets points 1-33. Each point is
+        # filtered on its own either way; one engine of 34 points costs half of two engines
+        # (the cost is the count of numpy operations, not their size).
+        noises = np.array(
+            [(s.body_still_drift, s.body_moving_acceleration)]
+            + [(s.still_drift, s.moving_acceleration)] * NUM_LANDMARKS
         )
-        self.offsets = TwoModeKalman(
-            NUM_LANDMARKS,
-            s.measurement_noise,
-            (s.still_drift, s.moving_acceleration),
-            s,
-            keep_steps=keep_steps,
+        self.kalman = TwoModeKalman(
+            1 + NUM_LANDMARKS, s.measurement_noise, noises, s, keep_steps=keep_steps
         )
         self.visibility = np.zeros(NUM_LANDMARKS)
         # Which steps `revisable` can still reach: counted from the last reset.
@@ -434,11 +434,10 @@ class KalmanLandmarkFilter:
 
     @property
     def started(self) -> bool:
-        return self.offsets.started
+        return self.kalman.started
 
     def reset(self) -> None:
-        self.anchor.reset()
-        self.offsets.reset()
+        self.kalman.reset()
         self._resets += 1
         self._steps_taken = 0
         self._visibilities.clear()
@@ -455,7 +454,7 @@ class KalmanLandmarkFilter:
             back = self._steps_taken - step
             if resets != self._resets or back >= len(self._visibilities):
                 return None
-            positions = self.anchor.smoothed(back) + self.offsets.smoothed(back)
+            positions = _anchor_plus_offsets(self.kalman.smoothed(back))
             return _with_visibility(positions, self._visibilities[-1 - back])
 
         return revised
@@ -466,22 +465,28 @@ class KalmanLandmarkFilter:
         Returns (33, 4): filtered x, y, z and the visibility last measured.
         """
         if landmarks is None:
-            anchor = self.anchor.step(None, None, time_s, size_px)
-            offsets = self.offsets.step(None, None, time_s, size_px)
+            filtered = self.kalman.step(None, None, time_s, size_px)
         else:
             points = landmarks[:, :3].astype(np.float64)
             self.visibility = landmarks[:, 3].astype(np.float64)
-            anchor_measured = points[_ANCHOR].mean(axis=0, keepdims=True)
-            anchor_visibility = self.visibility[_ANCHOR].mean(keepdims=True)
-            anchor = self.anchor.step(anchor_measured, anchor_visibility, time_s, size_px)
-            offsets = self.offsets.step(points - anchor_measured, self.visibility, time_s, size_px)
+            anchor = points[_ANCHOR].mean(axis=0, keepdims=True)
+            measured = np.concatenate([anchor, points - anchor])
+            visibility = np.concatenate(
+                [self.visibility[_ANCHOR].mean(keepdims=True), self.visibility]
+            )
+            filtered = self.kalman.step(measured, visibility, time_s, size_px)
         self._steps_taken += 1
         self._visibilities.append(self.visibility.copy())
-        return _with_visibility(anchor + offsets, self.visibility)
+        return _with_visibility(_anchor_plus_offsets(filtered), self.visibility)
 
     def predicted_xy(self, time_s: float) -> np.ndarray:
         """Where the landmarks are expected at `time_s`, (33, 2), without changing the filter."""
-        return (self.anchor.predicted(time_s) + self.offsets.predicted(time_s))[:, :2]
+        return _anchor_plus_offsets(self.kalman.predicted(time_s))[:, :2]
+
+
+def _anchor_plus_offsets(points: np.ndarray) -> np.ndarray:
+    """The landmarks (33, D) from KalmanLandmarkFilter's engine's points (anchor first)."""
+    return points[1:] + points[0]
 
 
 @dataclass(frozen=True)

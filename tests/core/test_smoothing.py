@@ -372,7 +372,9 @@ def test_a_step_back_is_kims_smoother_written_with_matrices() -> None:
 
     rng = np.random.default_rng(8)
     settings = KalmanSettings(mode_dwell_s=0.2)
-    points, dt, still_q, moving_q = 5, 0.04, 3.0, 900.0
+    points, dt = 5, 0.04
+    # Each point its own noises, as the anchor's differ from the offsets'.
+    still_q, moving_q = rng.uniform(1, 5, (points, 1)), rng.uniform(500, 1500, (points, 1))
 
     def random_step(restarted: np.ndarray) -> _Step:
         a = rng.uniform(1, 20, (2, points, 1))
@@ -391,10 +393,11 @@ def test_a_step_back_is_kims_smoother_written_with_matrices() -> None:
     chance = np.array([[1 - switch, switch], [switch, 1 - switch]])
     moves = [np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[1.0, dt], [0.0, 1.0]])]
     noises = [
-        np.array([[still_q * dt, 0.0], [0.0, 0.0]]),
-        moving_q * np.array([[dt**3 / 3, dt**2 / 2], [dt**2 / 2, dt]]),
+        np.array([[1.0, 0.0], [0.0, 0.0]]) * dt,
+        np.array([[dt**3 / 3, dt**2 / 2], [dt**2 / 2, dt]]),
     ]
     for n in range(points):
+        point_noises = [noises[0] * still_q[n, 0], noises[1] * moving_q[n, 0]]
         mu = before.mode[:, n]
         predicted = chance.T @ mu
         reach = chance @ (mode_after[:, n] / predicted)
@@ -411,7 +414,7 @@ def test_a_step_back_is_kims_smoother_written_with_matrices() -> None:
             for j in range(2):
                 weight = chance[i, j] * mode_after[j, n] / predicted[j] / reach[i]
                 move = moves[j]
-                gain = cov @ move.T @ np.linalg.pinv(move @ cov @ move.T + noises[j])
+                gain = cov @ move.T @ np.linalg.pinv(move @ cov @ move.T + point_noises[j])
                 later = np.array([x_after[j, n, 0], v_after[j, n, 0] if j else 0.0])
                 expected += weight * (state + gain @ (later - move @ state))
             assert (x[i, n, 0], v[i, n, 0]) == pytest.approx(tuple(expected), abs=1e-8)
