@@ -5,6 +5,7 @@ Qt-free, so it runs headless and in the packaged app alike.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -361,6 +362,12 @@ def _run(
                     write(pipeline.process_held(frame, draw_in_place=True, found=found))
             except InputError as exc:
                 stopped_early = exc
+            except BaseException:
+                # Stopped part way (Ctrl+C, a fault): the frames already seen and held for the
+                # look-ahead are written too, if that still works; the stop is what is reported.
+                with contextlib.suppress(Exception):
+                    write(pipeline.flush())
+                raise
             # The last frames, held for the look-ahead; also when the input broke part way.
             write(pipeline.flush())
             if stopped_early is not None and not frames:

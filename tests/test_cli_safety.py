@@ -185,16 +185,14 @@ def test_overwrite_replaces_the_old_output_once_the_new_one_is_complete(
 
 
 def _stop_at_frame(monkeypatch: pytest.MonkeyPatch, index: int, error: BaseException) -> None:
-    """Make the pipeline raise `error` once frame `index` is due to be written (with annotate's
-    look-ahead, as the frame that many frames later comes in), as Ctrl+C or a fault in the pose
-    model would; everything around it (decoding, encoding, the files) stays real. The frames
-    held for the look-ahead then are not written: at most a tenth of a second's."""
+    """Make the pipeline raise `error` as frame `index` comes in, as Ctrl+C or a fault in the
+    pose model would; everything around it (decoding, encoding, the files) stays real. The
+    frames before it are all written, those held for annotate's look-ahead included."""
     process_held = PosePipeline.process_held
 
     def process_until(self: PosePipeline, frame: Frame, **kwargs: bool) -> list[FrameResult]:
-        # Annotate's look-ahead writes a frame once so many more are in: stopping as those
-        # come leaves exactly `index` frames written.
-        if frame.index == index + self.settings.look_ahead_frames:
+        assert self.settings.look_ahead_frames > 0  # so that held frames are at stake
+        if frame.index == index:
             raise error
         return process_held(self, frame, **kwargs)
 
