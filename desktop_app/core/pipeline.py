@@ -361,6 +361,9 @@ class PosePipeline(Closeable):
         come in order. Not with `look_ahead_frames` (use `process_held`)."""
         if self.settings.look_ahead_frames:
             raise RuntimeError("with look_ahead_frames, frames go through process_held")
+        if self._held.count:
+            # Held under an earlier look-ahead (configure): they would come out with this one.
+            raise RuntimeError("frames are still held for a look-ahead: flush them first")
         (result,) = self.process_held(frame, draw_in_place=draw_in_place, found=found)
         return result
 

@@ -152,6 +152,11 @@ class LookAhead(Generic[Held]):
             out.append(self._release())
         return out
 
+    @property
+    def count(self) -> int:
+        """How many frames are held."""
+        return len(self._held)
+
     def flush(self) -> list[tuple[Held, list[TrackedPerson]]]:
         """Everything still held, revised with what there is (at the end, before a reset)."""
         out = []

@@ -116,3 +116,11 @@ def test_with_a_look_ahead_each_frame_comes_out_later_in_order_and_none_is_lost(
         assert all(r.annotated is not results[0].annotated for r in results[1:])
         with pytest.raises(RuntimeError, match="process_held"):
             pipeline.process(frame(7))
+        # Told to stop looking ahead with frames held: they are flushed, not lost or mixed in.
+        held = pipeline.process_held(frame(7)) + pipeline.process_held(frame(8))
+        assert held == []
+        pipeline.configure(PipelineSettings(look_ahead_frames=0))
+        with pytest.raises(RuntimeError, match="flush"):
+            pipeline.process(frame(9))
+        assert [r.index for r in pipeline.flush()] == [7, 8]
+        assert pipeline.process(frame(9)).index == 9
