@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -334,10 +335,17 @@ def _run(
         encoder_threads=0 if finders is not None else 1,
     )
 
+    # Results due and not yet written, oldest first: a stop part way through writing them
+    # leaves the rest here, to go before the frames held for the look-ahead (no gap).
+    due: deque[FrameResult] = deque()
+
     def write(results: list[FrameResult]) -> None:
         nonlocal frames, with_person
-        for result in results:
+        due.extend(results)
+        while due:
+            result = due[0]
             outputs.submit(result.index, result.time_ms, result.annotated, None, result.people)
+            due.popleft()
             if outputs.error is not None:
                 raise outputs.error
             frames += 1

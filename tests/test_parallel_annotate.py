@@ -26,7 +26,7 @@ from desktop_app.core.smoothing import LOOK_AHEAD_S, look_ahead_frames
 from desktop_app.media.parallel import SegmentFinders, segment_starts_ms
 from desktop_app.media.sources import VideoFileSource
 from desktop_app.media.synthetic import write_sample_clip
-from testsupport.outputs import assert_keypoints_match_video, people_by_frame
+from testsupport.outputs import assert_keypoints_match_video, decoded_times_s, people_by_frame
 
 People = dict[int, dict[int, np.ndarray]]
 
@@ -223,8 +223,12 @@ def test_stopped_part_way_the_models_stop_and_the_frames_done_are_kept(
         annotate(options, progress=stop_at_frame_60, model=model)
     assert not [t for t in threading.enumerate() if t.name.startswith("posecam-find")]
     partial_video = tmp_path / "out.partial.mp4"
-    assert "the 60 frames annotated so far are in" in " ".join(stopped.value.__notes__)
-    assert assert_keypoints_match_video(partial_video, tmp_path / "out.partial.csv") == 60
+    # The 60 written and those held for the look-ahead, already seen, are kept.
+    kept = 60 + options.pipeline_settings(30.0).look_ahead_frames
+    assert f"the {kept} frames annotated so far are in" in " ".join(stopped.value.__notes__)
+    assert assert_keypoints_match_video(partial_video, tmp_path / "out.partial.csv") == kept
+    times_s = decoded_times_s(partial_video)
+    assert np.allclose(np.diff(times_s), times_s[1] - times_s[0], atol=0.002)  # none left out
 
 
 def test_the_command_line_takes_jobs_and_says_how_many_searched(
