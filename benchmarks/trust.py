@@ -19,6 +19,11 @@ all in percent of the person's size:
 * people: duplicates (two skeletons on one body), ghosts (a skeleton on nobody), missed
   people, implausible skeletons, id switches.
 
+`kalman` is drawn as the window draws it (each frame at once, or with `--window-look-ahead`
+a frame ahead, as the window's "Look a frame ahead" does: `window_frames`), `annotate` as
+`posecam annotate` does (`--look-ahead`, a tenth of a second by default); each is judged on
+the targets against `none`.
+
 `--reference mirrored` builds the reference from each frame mirrored left to right instead
 (trust_data.use_mirrored_reference says why): with `--num-poses` 2 or more, `none` is the plain
 reference's own input to the bit, so against the plain reference `none`'s noise counts for
@@ -63,7 +68,14 @@ from trust_data import (
 from desktop_app.core.angles import image_angles
 from desktop_app.core.model import load_default_model
 from desktop_app.core.skeleton import SEEN_VISIBILITY
-from desktop_app.core.smoothing import LOOK_AHEAD_S, LookAhead, look_ahead_frames, make_smoother
+from desktop_app.core.smoothing import (
+    LIVE_LONGEST_WAIT_S,
+    LIVE_LOOK_AHEAD_FRAMES,
+    LOOK_AHEAD_S,
+    LookAhead,
+    look_ahead_frames,
+    make_smoother,
+)
 from desktop_app.core.tracking import TrackedPerson, person_size_px
 
 #: Shoulders, elbows, wrists, hips, knees, ankles.
@@ -119,6 +131,20 @@ def _fps(det: Detections) -> float:
     return 1000.0 / float(np.median(np.diff(det.times_ms))) if len(det.times_ms) > 1 else 30.0
 
 
+def window_frames(det: Detections, look_ahead: bool = True) -> int:
+    """Frames the window looks ahead on this clip with "Look a frame ahead" (Settings.look_ahead)
+    on, as live.LiveLoop does: one, unless the next frame comes later than LIVE_LONGEST_WAIT_S
+    (each frame is then shown at once); none with it off."""
+    if not look_ahead:
+        return 0
+    return LIVE_LOOK_AHEAD_FRAMES if 1.0 / _fps(det) <= LIVE_LONGEST_WAIT_S else 0
+
+
+def annotate_frames(det: Detections, look_ahead_s: float = LOOK_AHEAD_S) -> int:
+    """Frames `posecam annotate` looks ahead on this clip."""
+    return look_ahead_frames(look_ahead_s, _fps(det))
+
+
 def build_reference(det: Detections) -> Reference:
     raw = det.reference_px
     present = np.isfinite(raw[:, 0, 0])
@@ -159,11 +185,10 @@ class Run:
 
 
 def run_smoother(
-    det: Detections, smoothing: str, num_poses: int, strength: float, look_ahead_s: float = 0.0
+    det: Detections, smoothing: str, num_poses: int, strength: float, frames: int = 0
 ) -> Run:
-    """What `smoothing` draws over the clip; with `look_ahead_s`, as `posecam annotate` does
-    (each frame drawn once the frames that far after it are in: core.smoothing.LookAhead)."""
-    frames = look_ahead_frames(look_ahead_s, _fps(det))
+    """What `smoothing` draws over the clip; with `frames`, each frame drawn once that many
+    more are in (core.smoothing.LookAhead: `window_frames`, `annotate_frames`)."""
     smoother = make_smoother(smoothing, strength, max_people=num_poses, look_ahead_frames=frames)
     held: LookAhead[int] = LookAhead(frames)
     drawn: list[list[tuple[int, np.ndarray]]] = []
@@ -406,6 +431,11 @@ def main() -> int:
     )
     parser.add_argument("--num-poses", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument(
+        "--window-look-ahead",
+        action="store_true",
+        help='the window\'s rows with its "Look a frame ahead" setting on (default: off)',
+    )
+    parser.add_argument(
         "--no-fresh-look",
         dest="fresh_look",
         action="store_false",
@@ -456,11 +486,14 @@ def main() -> int:
               f"  (the person is still in {still} frames)")  # fmt: skip
         for n in args.num_poses:
             results = {}
+            # kalman as the window draws it, and as `posecam annotate` does.
+            ahead = {
+                "kalman": window_frames(det, args.window_look_ahead),
+                "annotate": annotate_frames(det, args.look_ahead),
+            }
             for mode in ("none", "kalman", "annotate", "oneeuro"):
-                if mode == "annotate":  # kalman as `posecam annotate` draws it
-                    run = run_smoother(det, "kalman", n, args.strength, args.look_ahead)
-                else:
-                    run = run_smoother(det, mode, n, args.strength)
+                smoothing = "kalman" if mode == "annotate" else mode
+                run = run_smoother(det, smoothing, n, args.strength, ahead.get(mode, 0))
                 results[mode] = score(det, ref, run, angle_ref)
             still_jitters(ref, list(results.values()))
             costs.append(results["kalman"].cost_ms)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,10 @@ from typing import Protocol
 from desktop_app.core.metrics import MeanMeter, RateMeter
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline, RepState
+from desktop_app.core.smoothing import LIVE_LONGEST_WAIT_S
 from desktop_app.errors import PoseCamError
 from desktop_app.media.keypoints import keypoints_header
-from desktop_app.media.live_feed import FeedInfo, LiveFeed
+from desktop_app.media.live_feed import FeedFrame, FeedInfo, LiveFeed
 from desktop_app.media.recorder import Recorder, RecordingPaths, RecordingStatus
 from desktop_app.media.reps_table import reps_table_path, write_reps_table
 from desktop_app.media.sources import FrameSource
@@ -116,7 +118,12 @@ class LiveEnd:
 
 class LiveLoop:
     """Runs the pipeline on the newest frames of `open_source()` until stopped or the source
-    ends. Owns the feed, the pipeline and any recording; `run()` releases them all."""
+    ends. Owns the feed, the pipeline and any recording; `run()` releases them all.
+
+    With the settings' `look_ahead_frames`, each frame is shown (and recorded) once the next
+    is in, or after LIVE_LONGEST_WAIT_S without one (a paused video, a slow camera), its
+    people revised with what followed; at the source's end every frame is shown. A stop
+    ends with the frame last shown."""
 
     def __init__(
         self,
@@ -136,55 +143,77 @@ class LiveLoop:
         self.feed = LiveFeed(open_source, loop=loop_video)
         self.feed.set_paused(paused)
         self.recorder: Recorder | None = None
+        self._fps, self._inference = RateMeter(), MeanMeter()
+        #: The frames taken and not yet shown, oldest first: each result is the oldest's.
+        self._taken: deque[FeedFrame] = deque()
 
     def run(self) -> LiveEnd:
         feed, pipeline = self.feed, self.pipeline
-        fps, inference = RateMeter(), MeanMeter()
         opened = False
         feed.start()
         try:
             while not self.control.stopping:
                 self.control.apply(self)
-                fed = feed.next_frame(timeout_s=_POLL_S)
+                # A frame held for the look-ahead waits a bounded time for the next.
+                wait_s = LIVE_LONGEST_WAIT_S if self._taken else _POLL_S
+                fed = feed.next_frame(timeout_s=wait_s)
                 if not opened and feed.info is not None:
                     opened = True
                     self.listener.on_source_opened(feed.info)
                 if fed is None:
+                    if self.control.stopping:
+                        break
+                    # No newer frame yet (paused, a slow camera) or ever (the end): show the
+                    # frames held rather than keep them waiting.
+                    self._show(pipeline.flush())
                     if feed.ended:
                         break
                     continue
                 # Commands given while the frame was awaited apply to it.
                 self.control.apply(self)
-                result = pipeline.process(fed.frame)
-                now = time.monotonic()
-                fps.tick(now)
-                inference.add(result.inference_ms)
-                recorder = self.recorder
-                if recorder is not None:
-                    recorder.submit(
-                        result.index, result.time_ms, result.annotated, fed.frame.rgb, result.people
-                    )
-                    if recorder.problem is not None:
-                        # A full disk, a removed drive, a deleted folder: the recording stops
-                        # (its files already cut back or saved again), the view goes on.
-                        self.stop_recording()
-                self.listener.on_result(
-                    LiveResult(
-                        result=result,
-                        captured_s=fed.captured_s,
-                        processed_s=now,
-                        processing_fps=fps.rate(),
-                        inference_ms=inference.value,
-                        dropped_frames=feed.dropped,
-                        recording=self.recorder.status() if self.recorder is not None else None,
-                    )
-                )
+                self._taken.append(fed)
+                self._show(pipeline.process_held(fed.frame))
         finally:
             feed.stop()
             # Every way out (stop, source ended, an error) finalises the recording.
             self.stop_recording()
             pipeline.close()
         return LiveEnd(self.control.stopping, feed.ended, feed.problem)
+
+    @property
+    def frames_waiting(self) -> int:
+        """Frames taken from the source and not yet shown (held for the look-ahead)."""
+        return len(self._taken)
+
+    def _show(self, results: list[FrameResult]) -> None:
+        """Record and hand on the results now due, oldest first."""
+        for result in results:
+            fed = self._taken.popleft()
+            now = time.monotonic()
+            self._fps.tick(now)
+            self._inference.add(result.inference_ms)
+            recorder = self.recorder
+            if recorder is not None:
+                recorder.submit(
+                    result.index, result.time_ms, result.annotated, fed.frame.rgb, result.people
+                )
+                if recorder.problem is not None:
+                    # A full disk, a removed drive, a deleted folder: the recording stops
+                    # (its files already cut back or saved again), the view goes on.
+                    self.stop_recording()
+            self.listener.on_result(
+                LiveResult(
+                    result=result,
+                    captured_s=fed.captured_s,
+                    processed_s=now,
+                    processing_fps=self._fps.rate(),
+                    inference_ms=self._inference.value,
+                    dropped_frames=self.feed.dropped,
+                    recording=self.recorder.status() if self.recorder is not None else None,
+                )
+            )
+            if self.control.stopping:
+                return  # asked to stop on this result: it is the last one shown
 
     def start_recording(self, paths: RecordingPaths) -> None:
         """Record from the next frame on (a recording already going is finished first)."""
@@ -201,6 +230,7 @@ class LiveLoop:
             s.smoothing_strength,
             rotated_deg=info.rotation if info else None,
             mirrored=info.mirrored if info else None,
+            look_ahead_frames=s.look_ahead_frames,
         )
         try:
             self.recorder = Recorder(paths, (info.fps if info else None) or 30.0, header)

@@ -29,7 +29,13 @@ from desktop_app.core.limits import Limits
 from desktop_app.core.render import DEFAULT_STYLE, RGB, Style
 from desktop_app.core.reps import Exercise
 from desktop_app.core.skeleton import BodyPart
-from desktop_app.core.smoothing import DEFAULT_SMOOTHING, DEFAULT_STRENGTH, SMOOTHING_CHOICES
+from desktop_app.core.smoothing import (
+    DEFAULT_SMOOTHING,
+    DEFAULT_STRENGTH,
+    LIVE_LOOK_AHEAD_FRAMES,
+    SMOOTHING_CHOICES,
+    revises,
+)
 from desktop_app.errors import PoseCamError
 from desktop_app.folders import config_folder
 
@@ -52,6 +58,11 @@ class Settings:
     smoothing: str = DEFAULT_SMOOTHING
     #: 0 (off) to 1 (steadiest).
     smoothing_strength: float = DEFAULT_STRENGTH
+    #: With `kalman`: show each frame once the next is in (LIVE_LOOK_AHEAD_FRAMES, one frame
+    #: later, never over 0.1 s), its skeleton revised with it, so that it stays on fast moves.
+    #: Off by default: it adds a frame (33 ms at 30 fps) to what the view lags the camera,
+    #: which the live view's latency target (p95 <= 60 ms) leaves no room for.
+    look_ahead: bool = False
     #: The pose model's detection and tracking confidence, 0-1.
     min_confidence: float = 0.5
     #: Most people to find in a frame.
@@ -89,7 +100,10 @@ class Settings:
         # Imported here: the pipeline brings MediaPipe, which reading settings must not wait for.
         from desktop_app.core.pipeline import PipelineSettings
 
+        # A smoothing that cannot revise what it showed gains nothing by waiting.
+        waits = self.look_ahead and revises(self.smoothing, self.smoothing_strength)
         return PipelineSettings(
+            look_ahead_frames=LIVE_LOOK_AHEAD_FRAMES if waits else 0,
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from desktop_app.core.pipeline import PipelineSettings
 from desktop_app.core.reps import EXERCISES
+from desktop_app.core.smoothing import LIVE_LOOK_AHEAD_FRAMES
 from desktop_app.live import LiveControl, LiveEnd, LiveLoop, LiveResult
 from desktop_app.media.live_feed import FeedInfo
 from desktop_app.media.recorder import RecordingPaths
@@ -139,3 +140,53 @@ def test_a_live_recording_with_an_exercise_has_its_repetitions_table(
         table = list(csv.reader(file))
     assert table[0][:2] == ["person", "rep"]  # a photo sliding sideways does no squats
     assert table[1:] == []
+
+
+def _looking_ahead() -> PipelineSettings:
+    """The window's settings with "Look a frame ahead": each frame waits for the next."""
+    from desktop_app.settings import Settings
+
+    settings = Settings(look_ahead=True).pipeline()
+    assert settings.look_ahead_frames == LIVE_LOOK_AHEAD_FRAMES > 0
+    return settings
+
+
+def test_looking_a_frame_ahead_the_last_frame_is_shown_and_recorded_too(
+    model, short_clip: Path, tmp_path: Path
+) -> None:
+    control = LiveControl()
+    paths = RecordingPaths.beside(tmp_path / "rec.mp4", raw_video=False, keypoints_format="json")
+    reports = Reports({1: lambda: control.start_recording(paths)})
+    loop = LiveLoop(
+        lambda: VideoFileSource(short_clip), _looking_ahead(), model, reports, control, False
+    )
+    end = loop.run()
+    assert end.ended and not end.stopped and end.problem is None
+    shown = [r.result.index for r in reports.results]
+    # In order, each once, to the clip's last frame (held for a next that never came).
+    assert shown == sorted(set(shown)) and shown[-1] == 29
+    assert all(r.captured_s <= r.processed_s for r in reports.results)
+    data = json.loads(paths.keypoints.read_text())
+    assert [f["frame"] for f in data["frames"]] == shown[1:]
+    assert data["smoothing_look_ahead_frames"] == LIVE_LOOK_AHEAD_FRAMES
+
+
+def test_looking_a_frame_ahead_a_paused_video_still_shows_its_last_frame(
+    model, short_clip: Path
+) -> None:
+    import threading
+
+    control = LiveControl()
+    # Paused at the third frame shown; a second later, stopped.
+    later = threading.Timer(1.0, control.stop)
+    reports = Reports({3: lambda: (control.set_paused(True), later.start())})
+    loop = LiveLoop(lambda: VideoFileSource(short_clip), _looking_ahead(), model, reports, control)
+    try:
+        end = loop.run()
+    finally:
+        later.cancel()
+    assert end.stopped
+    # The frame held for the next, which the pause kept from coming, was shown all the same.
+    assert loop.frames_waiting == 0
+    shown = [r.result.index for r in reports.results]
+    assert len(shown) >= 4 and shown == sorted(set(shown))

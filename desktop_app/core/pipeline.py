@@ -70,8 +70,9 @@ class PipelineSettings:
     #: IMAGE mode, which has no time.
     look_again: bool = True
     #: Frames each frame waits for before it is drawn, so that `kalman` smoothing can revise
-    #: its landmarks with what followed (core.smoothing.LookAhead): 0 in the window, which
-    #: shows each frame at once; `posecam annotate` waits about a tenth of a second.
+    #: its landmarks with what followed (core.smoothing.LookAhead): about a tenth of a
+    #: second's in `posecam annotate`, one in the window with "Look a frame ahead"
+    #: (LIVE_LOOK_AHEAD_FRAMES); 0 draws each frame at once.
     look_ahead_frames: int = 0
 
 

@@ -4,9 +4,10 @@ Every choice tracks people across frames (stable ids) and gives each person a fi
 own; see core.filters for the filters and core.tracking for the identities. `strength` runs
 from 0 (off: MediaPipe's output as it is) to 1 (steadiest); 0.5 is the default.
 
-Where a frame can wait to be shown (`posecam annotate`), `LookAhead` holds it a few frames and
-`kalman` revises its landmarks with what those frames showed: no filter that sees only the
-past can follow the start of a fast move, one that sees a tenth of a second ahead can.
+Where a frame can wait to be shown, `LookAhead` holds it a few frames and `kalman` revises its
+landmarks with what those frames showed: no filter that sees only the past can follow the
+start of a fast move, one that sees a little ahead can. `posecam annotate` looks a tenth of a
+second ahead; the window, with "Look a frame ahead" on, one frame (LIVE_LOOK_AHEAD_FRAMES).
 """
 
 from __future__ import annotations
@@ -113,6 +114,16 @@ def make_smoother(
 #: How far ahead `posecam annotate` looks before drawing a frame, in seconds (LookAhead).
 LOOK_AHEAD_S = 0.1
 
+#: Frames the window holds each frame for with "Look a frame ahead" (Settings.look_ahead), so
+#: that `kalman` revises it with the next: one frame (33 ms at 30 fps) takes most of what
+#: annotate's three gain on fast limbs (benchmarks/trust.py --window-look-ahead;
+#: docs/smoothing.md), and is as much delay as a live view can take. The picture waits with
+#: its skeleton, so the two stay together.
+LIVE_LOOK_AHEAD_FRAMES = 1
+#: ... but a frame waits no longer than this for the next, in seconds: a paused video or a
+#: camera slower than 10 frames a second shows each frame at once (live.LiveLoop).
+LIVE_LONGEST_WAIT_S = 0.1
+
 
 def revises(name: str, strength: float) -> bool:
     """Whether the smoother `make_smoother(name, strength)` builds can revise what it showed
@@ -172,6 +183,8 @@ class LookAhead(Generic[Held]):
 __all__ = [
     "DEFAULT_SMOOTHING",
     "DEFAULT_STRENGTH",
+    "LIVE_LONGEST_WAIT_S",
+    "LIVE_LOOK_AHEAD_FRAMES",
     "LOOK_AHEAD_S",
     "SMOOTHING_CHOICES",
     "LookAhead",

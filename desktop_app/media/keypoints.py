@@ -328,7 +328,7 @@ def keypoints_header(
     """What a JSON keypoints file says about where its numbers came from.
 
     `look_ahead_frames`: how many frames after each one the smoothing saw before its
-    landmarks were written (core.smoothing.LookAhead; 0 in the window).
+    landmarks were written (core.smoothing.LookAhead).
 
     `rotated_deg` and `mirrored` say how the source's stored pictures were turned to come out
     upright, as a phone video asks (FrameSource.rotation and .mirrored): mirrored left to right

@@ -36,7 +36,7 @@ from desktop_app.core.limits import Limits
 from desktop_app.core.render import RGB, STYLE_PRESETS, Style
 from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
-from desktop_app.core.smoothing import SMOOTHING_CHOICES
+from desktop_app.core.smoothing import SMOOTHING_CHOICES, revises
 from desktop_app.errors import PoseCamError
 from desktop_app.settings import Settings
 from desktop_app.ui.angle_plot import AnglePlot
@@ -158,6 +158,12 @@ class SettingsPanel(QWidget):
         self.strength.setToolTip("0: follow every movement at once; 100: steadiest")
         self.strength.valueChanged.connect(lambda v: self._set(smoothing_strength=v / 100.0))
         form.addRow("Strength", self.strength)
+        self.look_ahead = self._check("Look a frame ahead (follows fast moves)", "look_ahead")
+        self.look_ahead.setToolTip(
+            "Each frame is shown once the next is in, its skeleton revised with it:"
+            " closer on fast moves, one frame later (33 ms at 30 fps). Kalman smoothing only."
+        )
+        form.addRow(self.look_ahead)
         self.confidence = _number_box(limits.CONFIDENCE, singleStep=0.05, decimals=2)
         self.confidence.setToolTip("How sure the model must be that a person is there")
         self.confidence.valueChanged.connect(lambda v: self._set(min_confidence=float(v)))
@@ -383,6 +389,8 @@ class SettingsPanel(QWidget):
             for field, combo in self._choices.items():
                 combo.setCurrentIndex(max(combo.findData(getattr(settings, field)), 0))
             self.strength.setValue(round(settings.smoothing_strength * 100))
+            # Only a smoothing that can revise what it showed looks ahead.
+            self.look_ahead.setEnabled(revises(settings.smoothing, settings.smoothing_strength))
             self.confidence.setValue(settings.min_confidence)
             self.people.setValue(settings.num_poses)
             size = (settings.camera_width_px, settings.camera_height_px)

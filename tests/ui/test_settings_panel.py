@@ -61,3 +61,21 @@ def test_the_strength_slider_spans_the_strengths_allowed(panel: SettingsPanel) -
         allowed.low,
         allowed.high,
     )
+
+
+def test_looking_a_frame_ahead_is_offered_with_kalman_only_and_reaches_the_pipeline(
+    panel: SettingsPanel,
+) -> None:
+    assert not panel.look_ahead.isChecked()  # off by default: it adds a frame of delay
+    assert panel.session.settings.pipeline().look_ahead_frames == 0
+    panel.look_ahead.setChecked(True)
+    assert panel.session.settings.look_ahead
+    assert panel.session.settings.pipeline().look_ahead_frames == 1
+    panel.session.change(smoothing="oneeuro")  # as choosing it in the list does
+    assert not panel.look_ahead.isEnabled()
+    assert panel.session.settings.pipeline().look_ahead_frames == 0
+    panel.session.change(smoothing="kalman")
+    assert panel.look_ahead.isEnabled() and panel.look_ahead.isChecked()
+    panel.strength.setValue(0)  # no smoothing at all: nothing to revise
+    assert not panel.look_ahead.isEnabled()
+    assert panel.session.settings.pipeline().look_ahead_frames == 0
