@@ -1,7 +1,7 @@
 """The live view's speed: a video file released at a fixed frame rate stands in for a webcam.
 
     python benchmarks/live.py [--clip PATH] [--fps 30] [--seconds 20] [--record]
-                              [--num-poses N]
+                              [--num-poses N] [--look-ahead]
 
 Runs the real worker (pose, default smoothing, drawing) and the real video view, offscreen,
 and prints: frames the source released, frames processed, frames displayed per second, frames
@@ -44,6 +44,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the run")
     parser.add_argument("--record", action="store_true", help="record while viewing")
     parser.add_argument("--num-poses", type=int, default=1, help="people to find (default 1)")
+    parser.add_argument(
+        "--look-ahead",
+        action="store_true",
+        help='with the window\'s "Look a frame ahead" on (each frame shown once the next is in)',
+    )
     args = parser.parse_args()
     clip = benchmark_clip(args.clip)
 
@@ -59,7 +64,9 @@ def main() -> int:
     view = VideoView()
     view.resize(1280, 720)
     view.show()
-    settings = replace(Settings(), loop_video=False, num_poses=args.num_poses)
+    settings = replace(
+        Settings(), loop_video=False, num_poses=args.num_poses, look_ahead=args.look_ahead
+    )
     folder = Path(tempfile.mkdtemp(prefix="posecam-live-"))
     recording = RecordingPaths(folder / "live.mp4", keypoints=folder / "live.csv")
     worker = PoseWorker(
@@ -134,6 +141,7 @@ def main() -> int:
     print(
         f"clip: {clip.name}, released at {args.fps:g} fps for {duration:g} s, "
         f"{args.num_poses} {'person' if args.num_poses == 1 else 'people'} wanted"
+        + (", a frame ahead" if args.look_ahead else "")
     )
     print(f"displayed: {painted} frames, {painted / duration:.1f} per second")
     print(f"skipped (processing busy): {round(args.fps * duration) - processed} frames")

@@ -356,28 +356,32 @@ def _run(
     try:
         try:
             try:
-                # Three stages on three threads: decoding reads ahead and the outputs write
-                # behind while the pose model works on the frame between them (see
-                # media/background.py).
-                for frame in read_ahead(source, name="posecam-decode"):
-                    # Each decoded frame is a fresh array: draw on it, no copy.
-                    if finders is not None and source.times_made_up and finders.gave_up is None:
-                        # Frames from here on may be timed apart from how the segments timed
-                        # them, so a result could be another frame's: one model goes on.
-                        finders.give_up("the video's frame times had to be made up")
-                    found = finders.found(frame) if finders is not None else None
-                    # With a look-ahead, the frames of a moment ago come out (none at first).
-                    write(pipeline.process_held(frame, draw_in_place=True, found=found))
-            except InputError as exc:
-                stopped_early = exc
+                try:
+                    # Three stages on three threads: decoding reads ahead and the outputs
+                    # write behind while the pose model works on the frame between them (see
+                    # media/background.py).
+                    for frame in read_ahead(source, name="posecam-decode"):
+                        # Each decoded frame is a fresh array: draw on it, no copy.
+                        if finders is not None and source.times_made_up and finders.gave_up is None:
+                            # Frames from here on may be timed apart from how the segments
+                            # timed them, so a result could be another frame's: one model
+                            # goes on.
+                            finders.give_up("the video's frame times had to be made up")
+                        found = finders.found(frame) if finders is not None else None
+                        # With a look-ahead, the frames of a moment ago come out (none at
+                        # first).
+                        write(pipeline.process_held(frame, draw_in_place=True, found=found))
+                except InputError as exc:
+                    stopped_early = exc
+                # The last frames, held for the look-ahead; also when the input broke.
+                write(pipeline.flush())
             except BaseException:
-                # Stopped part way (Ctrl+C, a fault): the frames already seen and held for the
-                # look-ahead are written too, if that still works; the stop is what is reported.
+                # Stopped part way (Ctrl+C, a fault): the frames already seen, due or held for
+                # the look-ahead, are written too if that still works; the stop is what is
+                # reported.
                 with contextlib.suppress(Exception):
                     write(pipeline.flush())
                 raise
-            # The last frames, held for the look-ahead; also when the input broke part way.
-            write(pipeline.flush())
             if stopped_early is not None and not frames:
                 raise stopped_early
         finally:

@@ -121,9 +121,11 @@ class LiveLoop:
     ends. Owns the feed, the pipeline and any recording; `run()` releases them all.
 
     With the settings' `look_ahead_frames`, each frame is shown (and recorded) once the next
-    is in, or after LIVE_LONGEST_WAIT_S without one (a paused video, a slow camera), its
-    people revised with what followed; at the source's end every frame is shown. A stop
-    ends with the frame last shown."""
+    is in, its people revised with what followed, or LIVE_LONGEST_WAIT_S after it was
+    captured without one (a paused video, a camera that stalls); a still picture and a source
+    slower than one frame per LIVE_LONGEST_WAIT_S show each frame at once (waiting would
+    only delay it); at the source's end every frame is shown. A stop ends with the frame last
+    shown."""
 
     def __init__(
         self,
@@ -154,9 +156,7 @@ class LiveLoop:
         try:
             while not self.control.stopping:
                 self.control.apply(self)
-                # A frame held for the look-ahead waits a bounded time for the next.
-                wait_s = LIVE_LONGEST_WAIT_S if self._taken else _POLL_S
-                fed = feed.next_frame(timeout_s=wait_s)
+                fed = feed.next_frame(timeout_s=self._wait_s())
                 if not opened and feed.info is not None:
                     opened = True
                     self.listener.on_source_opened(feed.info)
@@ -173,12 +173,29 @@ class LiveLoop:
                 self.control.apply(self)
                 self._taken.append(fed)
                 self._show(pipeline.process_held(fed.frame))
+                if not self._waits() and not self.control.stopping:
+                    self._show(pipeline.flush())
         finally:
             feed.stop()
             # Every way out (stop, source ended, an error) finalises the recording.
             self.stop_recording()
             pipeline.close()
         return LiveEnd(self.control.stopping, feed.ended, feed.problem)
+
+    def _waits(self) -> bool:
+        """Whether a frame may wait for the next: not for a still picture, nor a source whose
+        next frame is due later than LIVE_LONGEST_WAIT_S."""
+        info = self.feed.info
+        if info is None or info.is_still:
+            return False
+        return info.fps is None or info.fps * LIVE_LONGEST_WAIT_S >= 1.0
+
+    def _wait_s(self) -> float:
+        """How long to wait for a frame: a frame held waits until LIVE_LONGEST_WAIT_S after it
+        was captured."""
+        if not self._taken:
+            return _POLL_S
+        return max(0.0, self._taken[0].captured_s + LIVE_LONGEST_WAIT_S - time.monotonic())
 
     @property
     def frames_waiting(self) -> int:
@@ -230,7 +247,7 @@ class LiveLoop:
             s.smoothing_strength,
             rotated_deg=info.rotation if info else None,
             mirrored=info.mirrored if info else None,
-            look_ahead_frames=s.look_ahead_frames,
+            look_ahead_frames=s.look_ahead_frames if self._waits() else 0,
         )
         try:
             self.recorder = Recorder(paths, (info.fps if info else None) or 30.0, header)

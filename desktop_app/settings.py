@@ -59,7 +59,8 @@ class Settings:
     #: 0 (off) to 1 (steadiest).
     smoothing_strength: float = DEFAULT_STRENGTH
     #: With `kalman`: show each frame once the next is in (LIVE_LOOK_AHEAD_FRAMES, one frame
-    #: later, never over 0.1 s), its skeleton revised with it, so that it stays on fast moves.
+    #: later; live.LiveLoop says when not), its skeleton revised with it, so that it stays on
+    #: fast moves.
     #: Off by default: it adds a frame (33 ms at 30 fps) to what the view lags the camera,
     #: which the live view's latency target (p95 <= 60 ms) leaves no room for.
     look_ahead: bool = False

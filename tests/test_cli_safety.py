@@ -219,6 +219,31 @@ def test_ctrl_c_part_way_keeps_the_old_output_and_the_frames_done_in_partial_fil
     )
 
 
+def test_ctrl_c_while_the_last_held_frames_are_written_still_keeps_them_all(
+    clip: Path, tmp_path: Path, model
+) -> None:
+    """The end of the clip gives the frames held for the look-ahead at once; Ctrl+C after the
+    first of them is written: the rest are written too, none left out."""
+    from desktop_app.annotate import AnnotateOptions, annotate
+
+    output = tmp_path / "out.mp4"
+    options = AnnotateOptions(input=clip, output=output, keypoints=tmp_path / "out.json")
+    held = options.pipeline_settings(30.0).look_ahead_frames
+    assert held >= 2  # so that some are still to write when the stop comes
+
+    def stop_in_the_last_batch(done: int, total: int | None) -> None:
+        assert total == 30
+        if done == total - held + 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        annotate(options, progress=stop_in_the_last_batch, model=model)
+    assert "the 30 frames annotated so far are in" in " ".join(stopped.value.__notes__)
+    assert probe(tmp_path / "out.partial.mp4")[:2] == ("h264", 30)
+    frames = json.loads((tmp_path / "out.partial.json").read_text())["frames"]
+    assert [f["frame"] for f in frames] == list(range(30))
+
+
 def test_a_leftover_partial_file_is_not_replaced_without_being_asked(
     clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

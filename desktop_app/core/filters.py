@@ -381,9 +381,10 @@ _ANCHOR = [11, 12]
 class KalmanLandmarkFilter:
     """Kalman smoothing of a person's landmarks as body motion plus posture.
 
-    The person's anchor (the middle of the shoulders) and each landmark's offset from it
-    get filters of their own (TwoModeKalman), stepped with the real time between frames; the
-    output is filtered anchor plus filtered offset.
+    The person's anchor (the middle of the shoulders) and each landmark's offset from it are
+    filtered each on their own (34 points of one TwoModeKalman, the anchor with noises of its
+    own), stepped with the real time between frames; the output is filtered anchor plus
+    filtered offset.
 
     Why split: when a person walks, sways or steps sideways, every landmark moves together.
     The anchor averages two landmarks, so its noise is smaller and its motion test reacts to a

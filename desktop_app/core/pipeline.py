@@ -6,6 +6,7 @@ repetitions, draw. No threads, no I/O: the callers bring frames and take results
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -263,6 +264,11 @@ class PosePipeline(Closeable):
         self._smoother: Smoother = self._new_smoother()
         #: Frames waiting for the frames after them (found people and how to draw).
         self._held: LookAhead[tuple[Frame, Found, bool]] = LookAhead(settings.look_ahead_frames)
+        # Frames the look-ahead gave back and not yet drawn, and results drawn and not yet
+        # given: a frame leaves each only once it is in the next, so a run stopped part way
+        # (Ctrl+C) loses none of them; `flush` gives them all.
+        self._due: deque[tuple[tuple[Frame, Found, bool], list[TrackedPerson]]] = deque()
+        self._drawn: list[FrameResult] = []
         #: The repetitions counted so far, with an exercise chosen.
         self.reps: RepTracker | None = self._new_reps()
         #: Form cues and the camera check, with an exercise chosen.
@@ -362,7 +368,7 @@ class PosePipeline(Closeable):
         come in order. Not with `look_ahead_frames` (use `process_held`)."""
         if self.settings.look_ahead_frames:
             raise RuntimeError("with look_ahead_frames, frames go through process_held")
-        if self._held.count:
+        if self._held.count or self._due or self._drawn:
             # Held under an earlier look-ahead (configure): they would come out with this one.
             raise RuntimeError("frames are still held for a look-ahead: flush them first")
         (result,) = self.process_held(frame, draw_in_place=draw_in_place, found=found)
@@ -376,25 +382,28 @@ class PosePipeline(Closeable):
         and at a scene cut every frame held. `flush` gives the rest at the end."""
         if found is None:
             found = self.finder.find(frame)
-        results = []
         if found.new_scene:
             # The frames before a cut are revised with what they have, before the reset
             # makes their filters forget.
-            results = self.flush()
+            self._due.extend(self._held.flush())
             self._smoother.reset()
         people = self._smoother.update(found.people, frame.time_ms)
-        for (held, held_found, in_place), revised in self._held.add(
-            (frame, found, draw_in_place), people
-        ):
-            results.append(self._result(held, held_found, revised, in_place))
-        return results
+        self._due.extend(self._held.add((frame, found, draw_in_place), people))
+        return self._hand_out()
 
     def flush(self) -> list[FrameResult]:
         """The results of every frame still held (none without `look_ahead_frames`)."""
-        return [
-            self._result(frame, found, people, in_place)
-            for (frame, found, in_place), people in self._held.flush()
-        ]
+        self._due.extend(self._held.flush())
+        return self._hand_out()
+
+    def _hand_out(self) -> list[FrameResult]:
+        """Draw every frame due; give the results, oldest first."""
+        while self._due:
+            (frame, found, in_place), people = self._due[0]
+            self._drawn.append(self._result(frame, found, people, in_place))
+            self._due.popleft()
+        out, self._drawn = self._drawn, []
+        return out
 
     def _result(
         self, frame: Frame, found: Found, tracked: list[TrackedPerson], draw_in_place: bool

@@ -120,8 +120,9 @@ LOOK_AHEAD_S = 0.1
 #: docs/smoothing.md), and is as much delay as a live view can take. The picture waits with
 #: its skeleton, so the two stay together.
 LIVE_LOOK_AHEAD_FRAMES = 1
-#: ... but a frame waits no longer than this for the next, in seconds: a paused video or a
-#: camera slower than 10 frames a second shows each frame at once (live.LiveLoop).
+#: ... but a frame waits for the next until this long after it was captured at most, in
+#: seconds, and a still picture or a source whose frames come further apart than this shows
+#: each frame at once (live.LiveLoop).
 LIVE_LONGEST_WAIT_S = 0.1
 
 
@@ -152,32 +153,35 @@ class LookAhead(Generic[Held]):
     def __init__(self, frames: int) -> None:
         self.frames = frames
         self._held: deque[tuple[Held, list[TrackedPerson]]] = deque()
+        #: Revised and not yet given back.
+        self._ready: deque[tuple[Held, list[TrackedPerson]]] = deque()
 
     def add(
         self, item: Held, people: list[TrackedPerson]
     ) -> list[tuple[Held, list[TrackedPerson]]]:
         """Hold `item`; give back those now `frames` frames old, oldest first."""
         self._held.append((item, people))
-        out = []
-        while len(self._held) > self.frames:
-            out.append(self._release())
-        return out
+        return self._release_beyond(self.frames)
 
     @property
     def count(self) -> int:
         """How many frames are held."""
-        return len(self._held)
+        return len(self._held) + len(self._ready)
 
     def flush(self) -> list[tuple[Held, list[TrackedPerson]]]:
         """Everything still held, revised with what there is (at the end, before a reset)."""
-        out = []
-        while self._held:
-            out.append(self._release())
-        return out
+        return self._release_beyond(0)
 
-    def _release(self) -> tuple[Held, list[TrackedPerson]]:
-        item, people = self._held.popleft()
-        return item, [p.revised() for p in people]
+    def _release_beyond(self, frames: int) -> list[tuple[Held, list[TrackedPerson]]]:
+        # A frame leaves the queue only once revised, and the revised wait until all are:
+        # stopped part way (Ctrl+C during a revision), the next call gives them, none lost.
+        while len(self._held) > frames:
+            item, people = self._held[0]
+            self._ready.append((item, [p.revised() for p in people]))
+            self._held.popleft()
+        out = list(self._ready)
+        self._ready.clear()
+        return out
 
 
 __all__ = [

@@ -3,11 +3,13 @@ not counted as present."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
 from desktop_app.core.frame import Frame
-from desktop_app.core.pipeline import PipelineSettings, PosePipeline, SceneCuts
+from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline, SceneCuts
 
 
 def test_a_cut_and_a_loop_are_new_scenes_and_motion_is_not(grace_hopper, astronaut) -> None:
@@ -124,3 +126,29 @@ def test_with_a_look_ahead_each_frame_comes_out_later_in_order_and_none_is_lost(
             pipeline.process(frame(9))
         assert [r.index for r in pipeline.flush()] == [7, 8]
         assert pipeline.process(frame(9)).index == 9
+
+
+def test_stopped_while_drawing_a_held_frame_no_frame_is_lost_or_given_twice(
+    model, grace_hopper, monkeypatch
+) -> None:
+    """Ctrl+C lands while a frame due is being drawn: the frames before it that were drawn,
+    it and those held come out later, each once, in order (annotate then writes them)."""
+    result = PosePipeline._result
+    stopped = []
+
+    def stop_once_at_frame_4(self: PosePipeline, frame: Frame, *args: object) -> FrameResult:
+        if frame.index == 4 and not stopped:
+            stopped.append(frame.index)
+            raise KeyboardInterrupt
+        return result(self, frame, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PosePipeline, "_result", stop_once_at_frame_4)
+    given = []
+    with PosePipeline(model, PipelineSettings(look_ahead_frames=3)) as pipeline:
+        for i in range(10):
+            frame = Frame(rgb=grace_hopper.copy(), time_ms=i * 33.0, index=i, new_scene=i == 8)
+            with contextlib.suppress(KeyboardInterrupt):
+                given += pipeline.process_held(frame)
+        given += pipeline.flush()
+    assert stopped == [4]
+    assert [r.index for r in given] == list(range(10))
