@@ -69,10 +69,10 @@ from desktop_app.core.angles import image_angles
 from desktop_app.core.model import load_default_model
 from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.core.smoothing import (
-    LIVE_LONGEST_WAIT_S,
     LIVE_LOOK_AHEAD_FRAMES,
     LOOK_AHEAD_S,
     LookAhead,
+    live_frames_wait,
     look_ahead_frames,
     make_smoother,
 )
@@ -133,11 +133,9 @@ def _fps(det: Detections) -> float:
 
 def window_frames(det: Detections, look_ahead: bool = True) -> int:
     """Frames the window looks ahead on this clip with "Look a frame ahead" (Settings.look_ahead)
-    on, as live.LiveLoop does: one, unless the next frame comes later than LIVE_LONGEST_WAIT_S
-    (each frame is then shown at once); none with it off."""
-    if not look_ahead:
-        return 0
-    return LIVE_LOOK_AHEAD_FRAMES if 1.0 / _fps(det) <= LIVE_LONGEST_WAIT_S else 0
+    on, as live.LiveLoop does: one, unless the next frame comes too late to wait for
+    (core.smoothing.live_frames_wait; each frame is then shown at once); none with it off."""
+    return LIVE_LOOK_AHEAD_FRAMES if look_ahead and live_frames_wait(_fps(det)) else 0
 
 
 def annotate_frames(det: Detections, look_ahead_s: float = LOOK_AHEAD_S) -> int:

@@ -21,7 +21,7 @@ from typing import Protocol
 from desktop_app.core.metrics import MeanMeter, RateMeter
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline, RepState
-from desktop_app.core.smoothing import LIVE_LONGEST_WAIT_S
+from desktop_app.core.smoothing import LIVE_LONGEST_WAIT_S, live_frames_wait
 from desktop_app.errors import PoseCamError
 from desktop_app.media.keypoints import keypoints_header
 from desktop_app.media.live_feed import FeedFrame, FeedInfo, LiveFeed
@@ -186,9 +186,7 @@ class LiveLoop:
         """Whether a frame may wait for the next: not for a still picture, nor a source whose
         next frame is due later than LIVE_LONGEST_WAIT_S."""
         info = self.feed.info
-        if info is None or info.is_still:
-            return False
-        return info.fps is None or info.fps * LIVE_LONGEST_WAIT_S >= 1.0
+        return info is not None and not info.is_still and live_frames_wait(info.fps)
 
     def _wait_s(self) -> float:
         """How long to wait for a frame: a frame held waits until LIVE_LONGEST_WAIT_S after it

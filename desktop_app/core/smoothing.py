@@ -126,6 +126,13 @@ LIVE_LOOK_AHEAD_FRAMES = 1
 LIVE_LONGEST_WAIT_S = 0.1
 
 
+def live_frames_wait(fps: float | None) -> bool:
+    """Whether a live source's frame may wait for the next: its next frame is due within
+    LIVE_LONGEST_WAIT_S (an unknown rate is given the benefit of the doubt: the wait is
+    bounded anyway)."""
+    return fps is None or fps * LIVE_LONGEST_WAIT_S >= 1.0
+
+
 def revises(name: str, strength: float) -> bool:
     """Whether the smoother `make_smoother(name, strength)` builds can revise what it showed
     (TrackedPerson.revised): only `kalman`, and not at strength 0 (no smoothing at all)."""
@@ -194,6 +201,7 @@ __all__ = [
     "LookAhead",
     "Smoother",
     "TrackedPerson",
+    "live_frames_wait",
     "look_ahead_frames",
     "make_smoother",
     "revises",
