@@ -240,7 +240,9 @@ def test_looking_a_frame_ahead_is_for_sources_quicker_than_the_longest_wait(
         runs[fps] = (reports.waiting, header)
     # 5 fps: the next frame is due 0.2 s later, so none waits for it and the recording says
     # so (that each is shown as soon as it is drawn shows in benchmarks/live.py's latency).
-    assert runs[5.0] == ([0] * 8, 0)
+    # How many are shown depends on the machine: a busy one skips frames it cannot keep up with.
+    waiting, header = runs[5.0]
+    assert waiting and set(waiting) == {0} and header == 0
     # 30 fps: frames are shown while the next waits (all but the last, shown at the end).
     waiting, header = runs[30.0]
     assert 1 in waiting and waiting[-1] == 0 and header == LIVE_LOOK_AHEAD_FRAMES
