@@ -75,7 +75,18 @@ def output_key(path: Path) -> str:
 def check_distinct(files: Sequence[AnnotateOptions]) -> None:
     """Two files whose outputs would be one file (the same file given twice, by any spelling,
     or x.mp4 from two folders written to one --output folder) are refused before anything
-    starts: one would replace the other."""
+    starts: one would replace the other. So is an output that is another input of the run
+    (x.mp4 and x_posecam.mp4 given together): with --overwrite, annotating x would replace it
+    before its turn."""
+    inputs = {output_key(options.input): options.input for options in files}
+    for options in files:
+        for path in (options.output, options.keypoints):
+            if path is not None and output_key(path) in inputs:
+                raise OutputError(
+                    path,
+                    f"would be written for {options.input}, but it is also an input of this "
+                    "run; annotate it separately, or name another --output folder",
+                )
     seen: dict[str, Path] = {}
     for options in files:
         for path in (options.output, options.keypoints):

@@ -95,6 +95,22 @@ def test_two_files_that_would_share_an_output_name_are_refused_before_any_work(
     assert "would be written for both" in capsys.readouterr().err
 
 
+def test_an_output_that_is_another_input_of_the_run_is_refused_even_with_overwrite(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # x_posecam.mp4 is x.mp4's output and also an input: --overwrite would replace it with
+    # x's annotation before its own turn came.
+    first, second = tmp_path / "x.mp4", tmp_path / "x_posecam.mp4"
+    first.write_bytes(short_clip.read_bytes())
+    second.write_bytes(b"not touched" + short_clip.read_bytes())
+    before = second.read_bytes()
+    code = main(["annotate", str(first), str(second), "--overwrite"])
+    assert code == 2
+    assert_one_line_error(capsys.readouterr().err, f"{second}: would be written for {first}")
+    assert second.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mp4", "x_posecam.mp4"]
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need rights on Windows")
 def test_one_file_spelled_two_ways_is_refused_too(
     short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
