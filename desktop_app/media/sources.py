@@ -317,7 +317,14 @@ class VideoFileSource(FrameSource):
             # own; with damage seen, every packet that gave no frame counts as lost.
             lost = max(lost, reading.packets - decoded)
         counted = True
-        if declared is not None and declared.frames - reading.packets > declared.slack_frames:
+        # A length that is only a duration times the rate is no count of frames: a whole
+        # variable-rate file has fewer. Its shortfall counts only where damage was seen.
+        damage_seen = bool(lost or reading.frames_damaged) or matroska == "damaged"
+        if (
+            declared is not None
+            and (declared.counted or damage_seen)
+            and declared.frames - reading.packets > declared.slack_frames
+        ):
             # The file covers its whole length with fewer frames than it should: packets the
             # demuxer lost finding its way again after damage (Matroska skips the rest of a
             # damaged cluster, AVI a damaged chunk).
@@ -459,6 +466,9 @@ class _DeclaredLength:
     slack_frames: int
     #: False when the file's index covers fewer frames than its header declares (AVI).
     indexed: bool = True
+    #: True when the container counts the frames (MP4, AVI); False when `frames` is its
+    #: duration times the frame rate, which a variable-rate file does not keep to.
+    counted: bool = True
 
 
 def _declared_length(
@@ -495,17 +505,29 @@ def _declared_length(
             return _DeclaredLength(int(stream.frames), seconds, stream.start_time, slack_s, 0)
         frames = round(seconds / frame_s) if frame_s else 0
         slack_s = slack_frames * (frame_s or 0.04)
-        return _DeclaredLength(frames, seconds, stream.start_time, slack_s, slack_frames)
+        return _DeclaredLength(
+            frames, seconds, stream.start_time, slack_s, slack_frames, counted=False
+        )
     if container.duration and container.duration > 0 and frame_s:
         seconds = container.duration / av.time_base
         start_pts = None
         if container.start_time is not None and stream.time_base:
             start_pts = round(container.start_time / av.time_base / stream.time_base)
+            if "matroska" in container.format.name.split(","):
+                # Matroska's duration is the time its last frame ends, counted from 0, not
+                # from the first frame (MPEG-TS's is the length): a file whose times start
+                # at 5 s is that much shorter than its duration says.
+                seconds -= max(container.start_time / av.time_base, 0.0)
         slack_s = slack_frames * frame_s
         if len(container.streams) > 1:
             slack_s = max(slack_s, _CONTAINER_SLACK_S)
         return _DeclaredLength(
-            round(seconds / frame_s), seconds, start_pts, slack_s, round(slack_s / frame_s)
+            round(seconds / frame_s),
+            seconds,
+            start_pts,
+            slack_s,
+            round(slack_s / frame_s),
+            counted=False,
         )
     return None
 
@@ -581,11 +603,11 @@ def _follow_matroska(path: Path) -> Literal["cut", "damaged"] | None:
                 unknown_size = size == (1 << (7 * size_bytes)) - 1
                 if not unknown_size and data + size > end:
                     return "cut"
-                # Step into the segment, and into clusters whose size a live recording left
-                # unknown; step over everything else.
-                step_in = ident == _MATROSKA_SEGMENT or (
-                    unknown_size and ident == _MATROSKA_CLUSTER
-                )
+                # Step into the segment and its clusters, whose blocks (a frame each) show
+                # damage inside a cluster: the demuxer skips the rest of it, and a length
+                # declared as a duration cannot tell those lost frames from a variable rate.
+                # Step over everything else.
+                step_in = ident in (_MATROSKA_SEGMENT, _MATROSKA_CLUSTER)
                 at = data if step_in else data + size
     except OSError:
         return None

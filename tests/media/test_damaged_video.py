@@ -5,6 +5,7 @@ its bytes."""
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -77,6 +78,37 @@ def test_an_intact_clip_reads_whole_and_reports_no_damage(clip: Path) -> None:
     times, source = _read(clip)
     assert len(times) == FRAMES
     assert source.damage is None
+
+
+@pytest.mark.parametrize("suffix", ["mkv", "webm"])
+@pytest.mark.parametrize(
+    "ticks",
+    [
+        pytest.param([5 * 30 + i for i in range(60)], id="starts-at-5s"),
+        pytest.param(list(itertools.accumulate([1, 2, 3] * 30)), id="variable-rate"),
+    ],
+)
+def test_a_whole_matroska_file_is_whole_however_its_times_run(
+    tmp_path: Path, suffix: str, ticks: list[int]
+) -> None:
+    # Matroska declares a duration, not a count of frames, and counts it from time 0: a file
+    # whose times start at 5 s was called cut short, and one whose frames come 1-3 thirtieths
+    # of a second apart was said to have lost frames.
+    path = tmp_path / f"clip.{suffix}"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libvpx-vp9" if suffix == "webm" else "libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 30)
+        for i, tick in enumerate(ticks):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 2 * i % 256, np.uint8), "rgb24")
+            frame.pts, frame.time_base = tick, Fraction(1, 30)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    times, source = _read(path)
+    assert len(times) == len(ticks)
+    assert source.damage is None
+    expected = [(t - ticks[0]) * 1000.0 / 30.0 for t in ticks]
+    assert np.allclose(times, expected, atol=1.0)
 
 
 def test_zeroed_bytes_part_way_are_decoded_past_and_counted(clip: Path, tmp_path: Path) -> None:
