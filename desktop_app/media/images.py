@@ -8,6 +8,7 @@ decoded: an image's size is read from its header, so a small file that claims to
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -75,8 +76,65 @@ def to_rgb8(image: np.ndarray, *, channel_order: str = "bgr") -> np.ndarray:
     return np.ascontiguousarray(image[:, :, :3])
 
 
+@dataclass(frozen=True)
+class Upright:
+    """How to turn a stored picture so that it shows as its file asks: a video's display
+    matrix (phones), a photo's EXIF orientation (cameras and phones)."""
+
+    transpose: bool
+    flip_rows: bool
+    flip_columns: bool
+
+    def apply(self, rgb: np.ndarray) -> np.ndarray:
+        if self.transpose:
+            rgb = rgb.transpose(1, 0, 2)
+        if self.flip_rows:
+            rgb = rgb[::-1]
+        if self.flip_columns:
+            rgb = rgb[:, ::-1]
+        return np.ascontiguousarray(rgb)
+
+    @property
+    def rotation_and_mirror(self) -> tuple[int, bool]:
+        """The same turn said as people say it: mirrored left to right or not, then turned
+        counterclockwise by 0, 90, 180 or 270 degrees."""
+        return _TURNS[self.transpose, self.flip_rows, self.flip_columns]
+
+
+_TURNS = {
+    (False, False, False): (0, False),
+    (False, True, True): (180, False),
+    (False, False, True): (0, True),
+    (False, True, False): (180, True),
+    (True, True, False): (90, False),
+    (True, False, True): (270, False),
+    (True, False, False): (90, True),
+    (True, True, True): (270, True),
+}
+
+
+#: EXIF's orientations 2-8 (1 is upright) as the turn that puts the picture upright.
+EXIF_TURNS = {
+    2: Upright(transpose=False, flip_rows=False, flip_columns=True),
+    3: Upright(transpose=False, flip_rows=True, flip_columns=True),
+    4: Upright(transpose=False, flip_rows=True, flip_columns=False),
+    5: Upright(transpose=True, flip_rows=False, flip_columns=False),
+    6: Upright(transpose=True, flip_rows=False, flip_columns=True),
+    7: Upright(transpose=True, flip_rows=True, flip_columns=True),
+    8: Upright(transpose=True, flip_rows=True, flip_columns=False),
+}
+
+
 def read_image(path: str | Path) -> np.ndarray:
-    """Read a still image as RGB uint8, or raise InputError naming the file and the problem."""
+    """Read a still image as RGB uint8, upright, or raise InputError naming the file and the
+    problem (read_upright_image)."""
+    return read_upright_image(path)[0]
+
+
+def read_upright_image(path: str | Path) -> tuple[np.ndarray, Upright | None]:
+    """Read a still image as RGB uint8 and turn it upright as its EXIF orientation asks
+    (phones and cameras store the sensor's picture and say how to turn it; every viewer does),
+    with the turn made (None for none); or raise InputError naming the file and the problem."""
     path = Path(path)
     check_readable_file(path)
     # np.fromfile + imdecode instead of imread: imread cannot open non-ASCII paths on Windows.
@@ -97,9 +155,13 @@ def read_image(path: str | Path) -> np.ndarray:
         raise InputError(path, "not an image PoseCam can read (damaged or unknown format)")
     check_picture_size(path, image.shape[1], image.shape[0])
     try:
-        return to_rgb8(image)
+        rgb = to_rgb8(image)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
+    # OpenCV turns a picture itself only when it also makes it 8-bit colour; read unchanged
+    # (depth and transparency kept), it is turned here.
+    upright = EXIF_TURNS.get(exif_orientation(data[:_HEADER_BYTES].tobytes()))
+    return (rgb, None) if upright is None else (upright.apply(rgb), upright)
 
 
 def write_image(path: str | Path, rgb: np.ndarray) -> None:
@@ -236,6 +298,15 @@ def _webp(data: bytes) -> tuple[int, int] | None:
 
 
 def _tiff(data: bytes) -> tuple[int, int] | None:
+    found = _tiff_tags(data, (256, 257))  # ImageWidth, ImageLength
+    if found is not None and 256 in found and 257 in found:
+        return found[256], found[257]
+    return None
+
+
+def _tiff_tags(data: bytes, wanted: tuple[int, ...]) -> dict[int, int] | None:
+    """The `wanted` SHORT or LONG tags of a TIFF structure's first directory (a TIFF file, or
+    the EXIF data of a JPEG, PNG or WebP), or None if `data` is no TIFF structure."""
     order = {b"II*\x00": "<", b"MM\x00*": ">"}.get(data[:4])
     if order is None:
         return None
@@ -244,12 +315,57 @@ def _tiff(data: bytes) -> tuple[int, int] | None:
     found: dict[int, int] = {}
     for at in range(directory + 2, directory + 2 + 12 * entries, 12):
         tag, kind = struct.unpack(order + "HH", data[at : at + 4])
-        if tag in (256, 257):  # ImageWidth, ImageLength: SHORT (3) or LONG (4)
+        if tag in wanted and kind in (3, 4):  # SHORT or LONG
             fmt = order + ("H" if kind == 3 else "I")
             found[tag] = struct.unpack(fmt, data[at + 8 : at + 8 + struct.calcsize(fmt)])[0]
-    if 256 in found and 257 in found:
-        return found[256], found[257]
-    return None
+    return found
+
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def exif_orientation(header: bytes) -> int:
+    """The EXIF orientation (1-8; 1 is upright) in the start of a JPEG, PNG, WebP or TIFF
+    file; 1 when it says none or cannot be read."""
+    try:
+        exif = _exif_of(header)
+        found = _tiff_tags(exif, (_EXIF_ORIENTATION,)) if exif else None
+    except (struct.error, ValueError, IndexError):
+        return 1
+    value = (found or {}).get(_EXIF_ORIENTATION, 1)
+    return value if 1 <= value <= 8 else 1
+
+
+def _exif_of(data: bytes) -> bytes | None:
+    """The EXIF data (a TIFF structure) of a JPEG, PNG, WebP or TIFF file's start, if any."""
+    if data[:2] == b"\xff\xd8":  # JPEG: segments up to the picture data, EXIF in APP1
+        at = 2
+        while at + 4 <= len(data) and data[at] == 0xFF and data[at + 1] != 0xDA:
+            (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+            if data[at + 1] == 0xE1 and data[at + 4 : at + 10] == b"Exif\x00\x00":
+                return data[at + 10 : at + 2 + length]
+            at += 2 + length
+        return None
+    if data[:8] == b"\x89PNG\r\n\x1a\n":  # PNG: an eXIf chunk
+        at = 8
+        while at + 8 <= len(data):
+            length, kind = struct.unpack(">I4s", data[at : at + 8])
+            if kind == b"eXIf":
+                return data[at + 8 : at + 8 + length]
+            if kind == b"IDAT":
+                return None
+            at += 12 + length
+        return None
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":  # WebP: an EXIF chunk
+        at = 12
+        while at + 8 <= len(data):
+            kind, length = struct.unpack("<4sI", data[at : at + 8])
+            if kind == b"EXIF":
+                exif = data[at + 8 : at + 8 + length]
+                return exif[6:] if exif.startswith(b"Exif\x00\x00") else exif
+            at += 8 + length + (length & 1)
+        return None
+    return data if data[:4] in (b"II*\x00", b"MM\x00*") else None
 
 
 def _pnm(data: bytes) -> tuple[int, int] | None:

@@ -25,16 +25,16 @@ from urllib.parse import unquote
 
 import av
 import cv2
-import numpy as np
 
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.frame import Frame
 from desktop_app.errors import InputError, reason
 from desktop_app.media.images import (
+    Upright,
     check_picture_size,
     check_readable_file,
     is_image_path,
-    read_image,
+    read_upright_image,
 )
 
 # How far short of its declared length a file may end before we call it cut off, where the
@@ -146,7 +146,7 @@ class VideoFileSource(FrameSource):
         self._frames = self._decoded_frames(self._reading)
         self._first = next(self._frames, None)
         width, height = codec.width, codec.height
-        self._upright: _Upright | None = None
+        self._upright: Upright | None = None
         if self._first is not None:
             width, height = self._first.width, self._first.height
             check_picture_size(self.path, width, height, "video")
@@ -370,43 +370,7 @@ def _time_ms(pts: int, start_pts: int, time_base: Fraction) -> float:
 _GAP_FRAMES = 2.5
 
 
-@dataclass(frozen=True)
-class _Upright:
-    """How to turn a stored picture so that it shows as the file's display matrix asks."""
-
-    transpose: bool
-    flip_rows: bool
-    flip_columns: bool
-
-    def apply(self, rgb: np.ndarray) -> np.ndarray:
-        if self.transpose:
-            rgb = rgb.transpose(1, 0, 2)
-        if self.flip_rows:
-            rgb = rgb[::-1]
-        if self.flip_columns:
-            rgb = rgb[:, ::-1]
-        return np.ascontiguousarray(rgb)
-
-    @property
-    def rotation_and_mirror(self) -> tuple[int, bool]:
-        """The same turn said as people say it: mirrored left to right or not, then turned
-        counterclockwise by 0, 90, 180 or 270 degrees."""
-        return _TURNS[self.transpose, self.flip_rows, self.flip_columns]
-
-
-_TURNS = {
-    (False, False, False): (0, False),
-    (False, True, True): (180, False),
-    (False, False, True): (0, True),
-    (False, True, False): (180, True),
-    (True, True, False): (90, False),
-    (True, False, True): (270, False),
-    (True, False, False): (90, True),
-    (True, True, True): (270, True),
-}
-
-
-def _upright_from(frame: av.VideoFrame) -> _Upright | None:
+def _upright_from(frame: av.VideoFrame) -> Upright | None:
     """The turn a decoded frame's display matrix asks for; None if it asks for none.
 
     FFmpeg's matrix [[a, b, u], [c, d, v], [x, y, w]] takes a stored pixel (p, q) to
@@ -419,9 +383,9 @@ def _upright_from(frame: av.VideoFrame) -> _Upright | None:
         return None
     a, b, _, c, d, _, _, _, _ = struct.unpack("=9i", raw)
     if abs(a) + abs(d) >= abs(b) + abs(c):
-        upright = _Upright(transpose=False, flip_rows=d < 0, flip_columns=a < 0)  # x'=ap, y'=dq
+        upright = Upright(transpose=False, flip_rows=d < 0, flip_columns=a < 0)  # x'=ap, y'=dq
     else:
-        upright = _Upright(transpose=True, flip_rows=b < 0, flip_columns=c < 0)  # x'=cq, y'=bp
+        upright = Upright(transpose=True, flip_rows=b < 0, flip_columns=c < 0)  # x'=cq, y'=bp
     return upright if upright.rotation_and_mirror != (0, False) else None
 
 
@@ -666,7 +630,9 @@ class ImageSource(FrameSource):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.name = self.path.name
-        self._rgb = read_image(self.path)
+        self._rgb, upright = read_upright_image(self.path)
+        if upright is not None:
+            self.rotation, self.mirrored = upright.rotation_and_mirror
         self.size = (int(self._rgb.shape[1]), int(self._rgb.shape[0]))
         self.frame_count = 1
 

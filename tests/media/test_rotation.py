@@ -88,3 +88,49 @@ def test_a_video_without_a_turn_is_left_alone(upright: np.ndarray, tmp_path: Pat
         assert source.size == (upright.shape[1], upright.shape[0])
         rgb = next(iter(source)).rgb
     assert np.abs(rgb.astype(int) - upright.astype(int)).mean() < 4.0
+
+
+def _photo(path: Path, stored: np.ndarray, orientation: int) -> Path:
+    """`stored` written as a photo whose EXIF says to show it turned by `orientation` (1-8)."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(stored).save(
+        path, exif=exif.tobytes(), **({"quality": 95} if path.suffix == ".jpg" else {})
+    )
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_photo_comes_out_as_its_exif_orientation_turns_it(
+    orientation: int, suffix: str, upright: np.ndarray, tmp_path: Path
+) -> None:
+    # Every viewer turns a photo as its EXIF orientation says; PoseCam showed phone photos
+    # sideways (OpenCV reads pictures unchanged, which keeps depth and transparency but skips
+    # the turn). Pillow's exif_transpose is the independent judge of what "turned" means.
+    from PIL import Image, ImageOps
+
+    path = _photo(tmp_path / f"photo{suffix}", upright, orientation)
+    with Image.open(path) as image:
+        expected = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    with open_source(path) as source:
+        rgb = next(iter(source)).rgb
+        assert source.size == (expected.shape[1], expected.shape[0])
+        turned = (source.rotation, source.mirrored) != (0, False)
+    assert rgb.shape == expected.shape
+    assert np.abs(rgb.astype(int) - expected.astype(int)).max() <= 1
+    assert turned == (orientation != 1)
+
+
+def test_a_portrait_phone_photo_shows_the_person_upright(
+    upright: np.ndarray, tmp_path: Path
+) -> None:
+    # A phone held upright stores the sensor's landscape picture and tags it 6: turn 90 degrees
+    # clockwise to show.
+    path = _photo(tmp_path / "phone.png", np.ascontiguousarray(np.rot90(upright, 1)), 6)
+    with open_source(path) as source:
+        assert (source.rotation, source.mirrored) == (270, False)
+        rgb = next(iter(source)).rgb
+    assert np.array_equal(rgb, upright)
