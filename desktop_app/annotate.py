@@ -247,6 +247,7 @@ def annotate(
     if options.exercise is not None:
         table = reps_table_path(options.keypoints or output)
         _check_output(table, input_path, options.overwrite, (".csv",))
+        _check_partial(table, input_path, options.overwrite)
 
     # Open the input before loading the model so a wrong file name is reported at once.
     source = ImageSource(input_path) if image_input else VideoFileSource(input_path)
@@ -282,6 +283,16 @@ def annotate(
     finally:
         close_quietly(audio)
         source.close()
+
+
+def _write_reps(
+    pipeline: PosePipeline, options: AnnotateOptions, output: Path, *, complete: bool
+) -> Path:
+    """The table of the repetitions counted (NAME_reps.csv), under its partial name unless
+    the run is `complete`; the path written."""
+    assert pipeline.reps is not None
+    table = reps_table_path(options.keypoints or output)
+    return write_reps_table(table, pipeline.reps.all_reps(), complete=complete)
 
 
 def _segment_starts_ms(
@@ -404,6 +415,10 @@ def _run(
         kept = outputs.kept_files or [
             p for p in (partial_output, partial_keypoints) if p is not None and p.exists()
         ]
+        if pipeline.reps is not None and outputs.frames_kept and files_finished and kept:
+            # The repetitions counted in those frames too; the stop, not this, is reported.
+            with contextlib.suppress(Exception):
+                kept.append(_write_reps(pipeline, options, output, complete=False))
         if outputs.frames_kept and files_finished and kept:
             where = " and ".join(map(str, kept))
             add_note(exc, f"the {outputs.frames_kept} frames annotated so far are in {where}")
@@ -416,13 +431,11 @@ def _run(
         if partial_keypoints is not None and options.keypoints is not None:
             move_into_place(partial_keypoints, options.keypoints)
         written_output, written_keypoints = output, options.keypoints
-        if pipeline.reps is not None:
-            reps_table = write_reps_table(
-                reps_table_path(options.keypoints or output), pipeline.reps.all_reps()
-            )
     else:
         # What a broken input gave is kept, but it does not replace a complete earlier result.
         written_output, written_keypoints = partial_output, partial_keypoints
+    if pipeline.reps is not None:
+        reps_table = _write_reps(pipeline, options, output, complete=stopped_early is None)
     return AnnotateSummary(
         input=options.input,
         output=written_output,

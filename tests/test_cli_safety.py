@@ -219,6 +219,34 @@ def test_ctrl_c_part_way_keeps_the_old_output_and_the_frames_done_in_partial_fil
     )
 
 
+def test_ctrl_c_part_way_keeps_the_repetitions_counted_so_far_too(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # The table of repetitions was written only by a complete run: a set stopped part way
+    # lost it, though its video and keypoints were kept.
+    from desktop_app.media.reps_table import REPS_TABLE_COLUMNS
+
+    _stop_at_frame(monkeypatch, 12, KeyboardInterrupt())
+    output, keypoints = tmp_path / "set.mp4", tmp_path / "set.csv"
+    code, _, err = run(capsys, clip, "-o", output, "--keypoints", keypoints, "--exercise", "squat")
+    assert code == 130
+    table = tmp_path / "set_reps.partial.csv"
+    assert err.strip() == (
+        f"posecam: interrupted; the 12 frames annotated so far are in "
+        f"{tmp_path / 'set.partial.mp4'} and {tmp_path / 'set.partial.csv'} and {table}"
+    )
+    with table.open(newline="") as f:
+        assert tuple(next(csv.reader(f))) == REPS_TABLE_COLUMNS
+    assert not (tmp_path / "set_reps.csv").exists()
+    # A later run does not replace it without being asked.
+    monkeypatch.undo()
+    for other in ("set.partial.mp4", "set.partial.csv"):
+        (tmp_path / other).unlink()
+    code, _, err = run(capsys, clip, "-o", output, "--keypoints", keypoints, "--exercise", "squat")
+    assert code == 2
+    assert_one_line_error(err, "set_reps.partial.csv", "already exists", "--overwrite")
+
+
 def test_ctrl_c_while_the_last_held_frames_are_written_still_keeps_them_all(
     clip: Path, tmp_path: Path, model
 ) -> None:

@@ -2,7 +2,8 @@
 keypoints as NAME_reps.csv.
 
 Written once, when the repetitions are known (at the end of a run), under a partial name and
-moved into place whole, so the name holds either the earlier table or the whole new one.
+moved into place whole, so the name holds either the earlier table or the whole new one. A run
+stopped part way leaves the repetitions counted so far under the partial name.
 """
 
 from __future__ import annotations
@@ -39,10 +40,13 @@ def reps_table_text(reps: Mapping[int, Sequence[Rep]]) -> str:
     return out.getvalue()
 
 
-def write_reps_table(path: str | Path, reps: Mapping[int, Sequence[Rep]]) -> Path:
+def write_reps_table(
+    path: str | Path, reps: Mapping[int, Sequence[Rep]], *, complete: bool = True
+) -> Path:
     """Write the table of `reps` (RepTracker.all_reps(): person id -> repetitions) to `path`,
-    replacing it whole; returns `path`. OutputError (one line naming the file) when it cannot
-    be written."""
+    replacing it whole; returns the path written. With `complete` False (a run stopped part
+    way) it stays under its partial name, beside the other partial files, and that is
+    returned. OutputError (one line naming the file) when it cannot be written."""
     path = Path(path)
     partial = partial_path(path)
     try:
@@ -50,5 +54,7 @@ def write_reps_table(path: str | Path, reps: Mapping[int, Sequence[Rep]]) -> Pat
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise OutputError(path, f"cannot write the repetitions table ({reason(exc)})") from None
+    if not complete:
+        return partial
     move_into_place(partial, path)
     return path
