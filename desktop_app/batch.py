@@ -139,8 +139,9 @@ def annotate_files(
     """Annotate each of `files`, several at once when `jobs` allows: min(jobs, files) at a
     time, each with jobs // that many pose models. `progress(frames done, frames in all)` and
     `done(file)` are called from the files' threads as work goes on (the caller serialises
-    its output). Ctrl+C in the caller's thread stops every file, each keeping its frames done
-    so far; the KeyboardInterrupt raised then carries notes saying where they are."""
+    its output). Ctrl+C in the caller's thread, or a KeyboardInterrupt that `progress` raises,
+    stops every file, each keeping its frames done so far; the KeyboardInterrupt raised then
+    carries notes saying where they are."""
     at_once = max(1, min(jobs, len(files)))
     each = [replace(options, jobs=max(1, jobs // at_once)) for options in files]
     totals = [frames_in(options.input) for options in each]
@@ -183,7 +184,10 @@ def annotate_files(
             except PoseCamError as exc:
                 outcome = FileDone(each[k].input, problem=exc)
             except KeyboardInterrupt as exc:
+                # Ctrl+C here (stop set by the caller's thread), or a stop that a progress
+                # callback raised in this thread: either way every file stops.
                 interrupted.append(exc)
+                stop.set()
                 return
             except Exception as exc:  # a fault of ours: stop all, raised in the caller
                 faults.append(exc)
@@ -233,6 +237,11 @@ def annotate_files(
     if faults:
         notes_of_stopped_files(faults[0])
         raise faults[0]
+    if interrupted:
+        # Stopped from a file's thread (its progress callback): raised here, as Ctrl+C is.
+        stopped = KeyboardInterrupt()
+        notes_of_stopped_files(stopped)
+        raise stopped
     return [r for r in results if r is not None]
 
 

@@ -401,14 +401,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.app_log import route_output
 
     route_output()
+    stop = _Stop()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command == "annotate":
             # A real command line stays deaf to more stops once one came: a second Ctrl+C
             # must not break the message or the exit that follow the finishing.
-            with _stopped_once_by_ctrl_c_or_sigterm(deaf_after_a_stop=argv is None):
-                return _annotate(args)
+            with _stopped_once_by_ctrl_c_or_sigterm(stop, deaf_after_a_stop=argv is None):
+                return _annotate(args, stop)
         if args.command == "sample-clip":
             return _sample_clip(args)
         if args.command == "serve":
@@ -423,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # An interrupted annotate run notes where the frames done so far are kept.
         kept = with_notes(exc)
         print(f"posecam: interrupted{'; ' + kept if kept else ''}", file=sys.stderr)
-        return 130
+        return stop.exit_code
     except Exception as exc:
         # A fault of ours, not the user's: one line here, the traceback in the log for a report.
         print(
@@ -433,8 +434,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
 
 
+class _Stop:
+    """A Ctrl+C or SIGTERM, asked for by the signal handler and acted on by the run: at its
+    next frame (`check`, from the progress callback), it raises KeyboardInterrupt, once.
+
+    The handler does not raise itself: a signal is handled wherever Python happens to be, and
+    annotate spends much of its time freeing MediaPipe's images, whose finalizer is where an
+    exception is printed and dropped ("Exception ignored in ... __del__"). A stop raised
+    there was lost, and every later one ignored: the run went on to its end."""
+
+    def __init__(self) -> None:
+        #: The number of the first stop signal that came, or None.
+        self.signal: int | None = None
+        self._acted = False
+
+    def check(self) -> None:
+        if self.signal is not None and not self._acted:
+            self._acted = True
+            raise KeyboardInterrupt
+
+    @property
+    def exit_code(self) -> int:
+        """What a shell expects of a process stopped by the signal: 128 plus its number."""
+        return 128 + (self.signal or 2)
+
+
 @contextlib.contextmanager
-def _stopped_once_by_ctrl_c_or_sigterm(deaf_after_a_stop: bool = False) -> Iterator[None]:
+def _stopped_once_by_ctrl_c_or_sigterm(
+    stop: _Stop, deaf_after_a_stop: bool = False
+) -> Iterator[None]:
     """Let SIGTERM (a system shutting down, a job manager, `kill`) stop annotate as Ctrl+C
     does: the frames done so far are finished into playable files, which the message names.
     Only the first stops it: pressed again while the files are being finished, Ctrl+C would
@@ -447,22 +475,19 @@ def _stopped_once_by_ctrl_c_or_sigterm(deaf_after_a_stop: bool = False) -> Itera
     stops = [signal.SIGINT] + ([signal.SIGTERM] if hasattr(signal, "SIGTERM") else [])
 
     def interrupt(signum: int, frame: object) -> None:
-        for stop in stops:
-            signal.signal(stop, signal.SIG_IGN)
-        raise KeyboardInterrupt
+        if stop.signal is None:
+            stop.signal = signum
 
-    before = {stop: signal.getsignal(stop) for stop in stops}
-    for stop in stops:
-        signal.signal(stop, interrupt)
+    before = {each: signal.getsignal(each) for each in stops}
+    for each in stops:
+        signal.signal(each, interrupt)
     try:
         yield
-    except KeyboardInterrupt:
-        if deaf_after_a_stop:
-            before = {stop: signal.SIG_IGN for stop in stops}
-        raise
     finally:
-        for stop, handler in before.items():
-            signal.signal(stop, handler)
+        if deaf_after_a_stop and stop.signal is not None:
+            before = {each: signal.SIG_IGN for each in stops}
+        for each, handler in before.items():
+            signal.signal(each, handler)
 
 
 def _log_unexpected(exc: BaseException, argv: Sequence[str] | None) -> str:
@@ -497,7 +522,7 @@ def _window(args: argparse.Namespace) -> int:
     return run_window(args.source, record, args.settings)
 
 
-def _annotate(args: argparse.Namespace) -> int:
+def _annotate(args: argparse.Namespace, stop: _Stop) -> int:
     from desktop_app.annotate import AnnotateOptions, annotate
     from desktop_app.errors import InputError
     from desktop_app.media.sources import check_stream_url, file_path, stream_address
@@ -529,12 +554,14 @@ def _annotate(args: argparse.Namespace) -> int:
         audio=not args.no_audio,
         jobs=args.jobs,
     )
+    stop.check()
     if len(inputs) > 1 or inputs[0].is_dir():
-        return _annotate_several(inputs, options)
+        return _annotate_several(inputs, options, stop)
     bar: TerminalProgress | None = None
 
     def progress(done: int, total: int | None) -> None:
         nonlocal bar
+        stop.check()
         if bar is None:
             bar = TerminalProgress(sys.stderr, total)
         bar.update(done)
@@ -566,7 +593,7 @@ def _report(summary: AnnotateSummary) -> int:
     return EXIT_OK
 
 
-def _annotate_several(inputs: list[Path], template: AnnotateOptions) -> int:
+def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop) -> int:
     """Several files or folders: outputs named after each file (in the --output and
     --keypoints folders when given), several files at once, one progress bar, a line per
     file as it finishes; a file that fails is reported and the others go on."""
@@ -592,6 +619,7 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions) -> int:
     codes: list[int] = []
 
     def progress(done: int, total: int | None) -> None:
+        stop.check()  # in one file's thread: annotate_files then stops them all
         bar.total = total
         bar.update(done)
 

@@ -247,6 +247,34 @@ def test_ctrl_c_part_way_keeps_the_repetitions_counted_so_far_too(
     assert_one_line_error(err, "set_reps.partial.csv", "already exists", "--overwrite")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl+C is a console event on Windows")
+def test_a_ctrl_c_that_lands_in_a_finalizer_still_stops_the_run(
+    clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    # Python handles a signal wherever it is, and annotate spends much of its time freeing
+    # MediaPipe's images: a KeyboardInterrupt raised there is printed and dropped ("Exception
+    # ignored in ... __del__"), and the run went on to its end, deaf to every later Ctrl+C.
+    class SignalsWhenFreed:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    process_held = PosePipeline.process_held
+
+    def process(self: PosePipeline, frame: Frame, **kwargs) -> list[FrameResult]:
+        if frame.index == 8:
+            SignalsWhenFreed()  # freed at once, the signal handled inside its __del__
+        return process_held(self, frame, **kwargs)
+
+    monkeypatch.setattr(PosePipeline, "process_held", process)
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4")
+    assert code == 130, err
+    assert "posecam: interrupted; the " in err
+    assert not (tmp_path / "out.mp4").exists()
+    done = int(err.split("the ", 1)[1].split(" frames")[0])
+    assert 0 < done < 30
+    assert probe(tmp_path / "out.partial.mp4")[:2] == ("h264", done)
+
+
 def test_ctrl_c_while_the_last_held_frames_are_written_still_keeps_them_all(
     clip: Path, tmp_path: Path, model
 ) -> None:
@@ -324,7 +352,8 @@ def test_a_real_ctrl_c_or_sigterm_keeps_the_old_output_and_a_playable_partial_fi
             time.sleep(0.3 if how.endswith("late") else 0.02)
             child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=120)
-    assert child.returncode == 130, err
+    # A shell's convention: 128 plus the signal's number (130 for Ctrl+C, 143 for SIGTERM).
+    assert child.returncode == 128 + getattr(signal, how.split()[0]), err
     assert_one_line_error(
         err, "posecam: interrupted; the ", f"annotated so far are in {partial_output}"
     )
