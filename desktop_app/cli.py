@@ -703,7 +703,12 @@ def _describe_exercise(exercise: Exercise) -> str:
 def _teach(args: argparse.Namespace) -> int:
     """Run the pipeline over the demonstration as annotate would, and learn from it."""
     from desktop_app.annotate import AnnotateOptions
-    from desktop_app.core.exercises import check_name, exercises_folder, save_exercise
+    from desktop_app.core.exercises import (
+        check_name,
+        check_title,
+        exercises_folder,
+        save_exercise,
+    )
     from desktop_app.core.model import load_default_model
     from desktop_app.core.pipeline import PosePipeline
     from desktop_app.core.teach import TeachError, teach
@@ -717,6 +722,7 @@ def _teach(args: argparse.Namespace) -> int:
         raise PoseCamError(None, f"--end {end_s:g} must be after --start {start_s:g}")
     # Everything that can be checked before the slow part is.
     check_name(args.name)
+    check_title(args.title or "")
     target = exercises_folder() / f"{args.name}.json"
     if target.exists() and not args.overwrite:
         raise OutputError(target, "already exists (use --overwrite to replace it)")

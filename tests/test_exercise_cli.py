@@ -4,6 +4,7 @@ end to end on real footage (skipped without ../shared), and every bad input in o
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,8 @@ def test_a_clip_with_no_exercise_in_it_is_one_line_naming_it(
         (["--name", "../up"], ["cannot name an exercise"]),
         (["--name", "x", "--start", "3", "--end", "2"], ["--end 2 must be after --start 3"]),
         (["--name", "x", "--start", "-1"], ["before the clip's start"]),
+        # Saved, a title this long was refused when the exercise was used.
+        (["--name", "x", "--title", "J" * 81], ["the title is 81 characters", "at most 80"]),
     ],
 )
 def test_bad_teaching_arguments_are_one_line(
@@ -111,6 +114,18 @@ def test_bad_teaching_arguments_are_one_line(
     code, _, err = run(capsys, "exercise", "teach", tmp_path / "clip.mp4", *args)
     assert code == 2
     one_line_error(err, *fragments)
+
+
+def test_an_exercise_is_saved_only_as_it_can_be_loaded(tmp_path: Path) -> None:
+    from desktop_app.core.exercises import EXERCISES, load_exercise, save_exercise
+    from desktop_app.errors import PoseCamError
+
+    squat = EXERCISES["squat"]
+    longest = replace(squat, name="long", title="日本語 ✨" + "x" * 75)  # 80 characters
+    assert load_exercise(save_exercise(longest, tmp_path)) == longest
+    with pytest.raises(PoseCamError, match="at most 80"):
+        save_exercise(replace(longest, name="longer", title=longest.title + "x"), tmp_path)
+    assert not (tmp_path / "longer.json").exists()
 
 
 def test_a_clip_that_is_not_there_or_too_short(

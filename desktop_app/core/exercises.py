@@ -56,6 +56,21 @@ def check_name(name: str) -> None:
         raise PoseCamError(None, f"{name} is a preset's name; choose another")
 
 
+#: The longest title (and joints text) an exercise keeps, in characters: it is drawn on the
+#: picture, above the count.
+LONGEST_TITLE = 80
+
+
+def check_title(title: str) -> None:
+    """A title an exercise's file keeps; PoseCamError if too long."""
+    if len(title) > LONGEST_TITLE:
+        raise PoseCamError(
+            None,
+            f"the title is {len(title)} characters; an exercise's title is drawn on the "
+            f"picture, so at most {LONGEST_TITLE}",
+        )
+
+
 def exercise_to_json(exercise: Exercise, taught_from: Mapping[str, Any] | None = None) -> dict:
     data: dict[str, Any] = {
         FORMAT_KEY: FORMAT_VERSION,
@@ -104,7 +119,7 @@ def exercise_from_json(data: object, path: Path) -> Exercise:
     if starts not in (Stage.UP.value, Stage.DOWN.value):
         raise bad('starts must be "up" or "down"')
     words = {key: data.get(key, "") for key in ("title", "joints")}
-    if not all(isinstance(text, str) and len(text) <= 80 for text in words.values()):
+    if not all(isinstance(text, str) and len(text) <= LONGEST_TITLE for text in words.values()):
         raise bad("title and joints must be short text")
     return Exercise(
         name,
@@ -182,6 +197,8 @@ def save_exercise(
     """Save `exercise` as NAME.json in `folder` (the config folder's by default); returns the
     path. OutputError when one of that name exists and `overwrite` is not given."""
     check_name(exercise.name)
+    check_title(exercise.title)
+    check_title(exercise.joints)
     path = _path(exercise.name, folder)
     if path.exists() and not overwrite:
         raise OutputError(path, "already exists (use --overwrite to replace it)")
