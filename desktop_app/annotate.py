@@ -324,6 +324,8 @@ def _run(
     partial_keypoints = partial_path(options.keypoints) if options.keypoints else None
     frames = with_person = 0
     stopped_early: InputError | None = None
+    #: Whether every frame of the input was read and written.
+    whole = False
     files_finished = False
     started = time.perf_counter()
     # The outputs a live recording writes, through the same Recorder: the video crash-safe (a
@@ -395,11 +397,14 @@ def _run(
                 raise
             if stopped_early is not None and not frames:
                 raise stopped_early
+            whole = stopped_early is None
         finally:
             # Finalise the files whatever happened, so everything written so far stays usable.
             # After a failed write (a full disk) the Recorder has cut them back to the frames
-            # they all hold whole, and removed any left with none.
-            outputs.close(pipeline.rep_summary())
+            # they all hold whole, and removed any left with none. JSON keypoints of a run
+            # stopped part way say so, as those of a run killed outright read.
+            summary = pipeline.rep_summary() or {}
+            outputs.close(summary if whole else {**summary, "complete": False})
             if not frames:
                 # Nothing was done: leave no empty, unplayable files behind (and none that
                 # would stand in the way of the next run).

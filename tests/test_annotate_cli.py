@@ -102,6 +102,7 @@ def test_json_keypoints(short_clip: Path, tmp_path: Path, capsys) -> None:
     assert doc["fps"] == pytest.approx(30.0)
     assert doc["model"] == "pose_landmarker_full.task"
     assert len(doc["frames"]) == 30
+    assert "complete" not in doc  # said only of files that are not
     frame = doc["frames"][5]
     assert frame["frame"] == 5 and frame["time_ms"] == pytest.approx(166.667, abs=0.5)
     (person,) = frame["persons"]

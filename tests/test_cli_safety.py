@@ -214,9 +214,9 @@ def test_ctrl_c_part_way_keeps_the_old_output_and_the_frames_done_in_partial_fil
     assert output.read_bytes() == b"an earlier video"
     assert keypoints.read_text() == '{"an earlier": "result"}'
     assert probe(partial_output)[:2] == ("h264", 12)  # finished, so it plays
-    assert [f["frame"] for f in json.loads(partial_keypoints.read_text())["frames"]] == list(
-        range(12)
-    )
+    kept = json.loads(partial_keypoints.read_text())
+    assert [f["frame"] for f in kept["frames"]] == list(range(12))
+    assert kept["complete"] is False  # as a run killed outright reads
 
 
 def test_ctrl_c_part_way_keeps_the_repetitions_counted_so_far_too(

@@ -15,8 +15,8 @@ JSON: {"source", "width", "height", "rotated_deg", "mirrored", "fps", "model", "
 "frames": [{"frame", "time_ms", "persons": [{"id", "seen", "landmarks": [{"name", "x", "y", "z",
 "visibility", "raw_x", "raw_y"}, ...], "angles": {name: degrees}, "angles_3d": {name:
 degrees}}]}]}, and at the end whatever `set_summary()` added (for example "exercise" and
-"reps"). "rotated_deg" and "mirrored" say how the pictures were turned upright (see
-`keypoints_header`).
+"reps", and "complete": false from a run stopped part way). "rotated_deg" and "mirrored" say
+how the pictures were turned upright (see `keypoints_header`).
 """
 
 from __future__ import annotations
