@@ -659,6 +659,11 @@ def _serve(args: argparse.Namespace) -> int:
 def _exercise(args: argparse.Namespace) -> str | Exercise | None:
     from desktop_app.core.exercises import find_exercise
 
+    if args.exercise != "custom":
+        given = [f"--{k}" for k in ("angle", "down", "up") if getattr(args, k) is not None]
+        if given:
+            # Said, not silently ignored: the user expects them to count.
+            raise PoseCamError(None, f"{', '.join(given)} go with --exercise custom only")
     if args.exercise is None:
         return None
     if args.exercise != "custom":

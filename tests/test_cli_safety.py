@@ -124,6 +124,16 @@ def test_custom_thresholds_out_of_order_are_refused(
     assert_one_line_error(err, "--down 150 must be below --up 80")
 
 
+@pytest.mark.parametrize("exercise", [[], ["--exercise", "squat"]])
+def test_custom_thresholds_without_a_custom_exercise_are_refused_not_ignored(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], exercise: list[str]
+) -> None:
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4", *exercise, "--down", "80")
+    assert code == 2
+    assert_one_line_error(err, "--down go with --exercise custom only")
+    assert not list(tmp_path.glob("out*"))
+
+
 def test_an_unknown_option_is_one_line_too(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--no-such-option"])
