@@ -157,6 +157,18 @@ def default_output_path(input_path: Path) -> Path:
     return input_path.with_name(f"{input_path.stem}_posecam{suffix}")
 
 
+def files_written(options: AnnotateOptions) -> list[Path]:
+    """Every file a run with `options` may write: its video or picture, its keypoints and its
+    table of repetitions, each under its own name and first under its partial name."""
+    output = options.output or default_output_path(options.input)
+    named = [output]
+    if options.keypoints is not None:
+        named.append(options.keypoints)
+    if options.exercise is not None:
+        named.append(reps_table_path(options.keypoints or output))
+    return [path for final in named for path in (final, partial_path(final))]
+
+
 def _same_file(a: Path, b: Path) -> bool:
     """True when `a` and `b` name one file: the same path spelled differently, a symbolic
     link, or a hard link (which resolve() cannot see; writing to it would overwrite the other)."""

@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from desktop_app.annotate import AnnotateOptions, AnnotateSummary, annotate, default_output_path
+from desktop_app.annotate import (
+    AnnotateOptions,
+    AnnotateSummary,
+    annotate,
+    default_output_path,
+    files_written,
+)
 from desktop_app.core.model import PoseModel
 from desktop_app.errors import InputError, OutputError, PoseCamError, add_note
 from desktop_app.media.images import IMAGE_SUFFIXES, is_image_path
@@ -75,24 +81,20 @@ def output_key(path: Path) -> str:
 def check_distinct(files: Sequence[AnnotateOptions]) -> None:
     """Two files whose outputs would be one file (the same file given twice, by any spelling,
     or x.mp4 from two folders written to one --output folder) are refused before anything
-    starts: one would replace the other. So is an output that is another input of the run
-    (x.mp4 and x_posecam.mp4 given together): with --overwrite, annotating x would replace it
-    before its turn."""
+    starts: one would replace the other. So is an output, or the partial name it is written
+    under first, that is another input of the run (x.mp4 and x_posecam.mp4 given together):
+    with --overwrite, annotating x would replace it before its turn."""
     inputs = {output_key(options.input): options.input for options in files}
+    seen: dict[str, Path] = {}
     for options in files:
-        for path in (options.output, options.keypoints):
-            if path is not None and output_key(path) in inputs:
+        for path in files_written(options):
+            key = output_key(path)
+            if key in inputs:
                 raise OutputError(
                     path,
                     f"would be written for {options.input}, but it is also an input of this "
                     "run; annotate it separately, or name another --output folder",
                 )
-    seen: dict[str, Path] = {}
-    for options in files:
-        for path in (options.output, options.keypoints):
-            if path is None:
-                continue
-            key = output_key(path)
             if key in seen:
                 raise OutputError(
                     path,

@@ -95,12 +95,14 @@ def test_two_files_that_would_share_an_output_name_are_refused_before_any_work(
     assert "would be written for both" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("other", ["x_posecam.mp4", "x_posecam.partial.mp4"])
 def test_an_output_that_is_another_input_of_the_run_is_refused_even_with_overwrite(
-    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], other: str
 ) -> None:
-    # x_posecam.mp4 is x.mp4's output and also an input: --overwrite would replace it with
-    # x's annotation before its own turn came.
-    first, second = tmp_path / "x.mp4", tmp_path / "x_posecam.mp4"
+    # x_posecam.mp4 is x.mp4's output, and x_posecam.partial.mp4 the name it is written under
+    # first; either as an input too, --overwrite would replace it with x's annotation before
+    # its own turn came.
+    first, second = tmp_path / "x.mp4", tmp_path / other
     first.write_bytes(short_clip.read_bytes())
     second.write_bytes(b"not touched" + short_clip.read_bytes())
     before = second.read_bytes()
@@ -108,7 +110,7 @@ def test_an_output_that_is_another_input_of_the_run_is_refused_even_with_overwri
     assert code == 2
     assert_one_line_error(capsys.readouterr().err, f"{second}: would be written for {first}")
     assert second.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mp4", "x_posecam.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.mp4", other]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need rights on Windows")
