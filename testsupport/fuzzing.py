@@ -34,7 +34,7 @@ import av
 import numpy as np
 
 from desktop_app.errors import PoseCamError
-from desktop_app.media.keypoints import CSV_COLUMNS, read_json_keypoints
+from desktop_app.media.keypoints import CSV_COLUMNS
 from desktop_app.media.synthetic import KnownMotion, known_motion_frames, sample_photo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -372,9 +372,12 @@ def _keypoint_frames(path: Path) -> tuple[list[int], set[int]]:
     """(frames named in the file in order, frames where someone was seen), checked as a reader
     of the file would: a CSV header of our columns, no torn row, 33 rows a person."""
     if path.suffix == ".json":
-        data = read_json_keypoints(path)
-        if data.get("complete") is False:
-            raise ValueError("the JSON file was not closed")
+        # Closed, it is JSON as it stands (a run stopped part way says "complete": false in
+        # it, which is no fault); cut off, only read_json_keypoints could read it.
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            raise ValueError("the JSON file was not closed") from None
         frames = [entry["frame"] for entry in data["frames"]]
         seen = {e["frame"] for e in data["frames"] if any(p["seen"] for p in e["persons"])}
         return frames, seen
