@@ -158,10 +158,13 @@ def read_upright_image(path: str | Path) -> tuple[np.ndarray, Upright | None]:
         rgb = to_rgb8(image)
     except ValueError as exc:
         raise InputError(path, str(exc)) from None
-    # OpenCV turns a picture itself only when it also makes it 8-bit colour; read unchanged
-    # (depth and transparency kept), it is turned here.
-    upright = EXIF_TURNS.get(exif_orientation(data[:_HEADER_BYTES].tobytes()))
-    return (rgb, None) if upright is None else (upright.apply(rgb), upright)
+    # Read unchanged (depth and transparency kept), OpenCV turns a TIFF as it asks but no
+    # JPEG, PNG or WebP: those are turned here. The whole file is searched: a WebP's EXIF
+    # comes after its picture.
+    upright = EXIF_TURNS.get(exif_orientation(data.data))
+    if upright is None:
+        return rgb, None
+    return (rgb if _is_tiff(data.data) else upright.apply(rgb)), upright
 
 
 def write_image(path: str | Path, rgb: np.ndarray) -> None:
@@ -304,10 +307,10 @@ def _tiff(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _tiff_tags(data: bytes, wanted: tuple[int, ...]) -> dict[int, int] | None:
+def _tiff_tags(data: bytes | memoryview, wanted: tuple[int, ...]) -> dict[int, int] | None:
     """The `wanted` SHORT or LONG tags of a TIFF structure's first directory (a TIFF file, or
     the EXIF data of a JPEG, PNG or WebP), or None if `data` is no TIFF structure."""
-    order = {b"II*\x00": "<", b"MM\x00*": ">"}.get(data[:4])
+    order = {b"II*\x00": "<", b"MM\x00*": ">"}.get(bytes(data[:4]))
     if order is None:
         return None
     (directory,) = struct.unpack(order + "I", data[4:8])
@@ -324,11 +327,15 @@ def _tiff_tags(data: bytes, wanted: tuple[int, ...]) -> dict[int, int] | None:
 _EXIF_ORIENTATION = 0x0112
 
 
-def exif_orientation(header: bytes) -> int:
-    """The EXIF orientation (1-8; 1 is upright) in the start of a JPEG, PNG, WebP or TIFF
-    file; 1 when it says none or cannot be read."""
+def _is_tiff(data: bytes | memoryview) -> bool:
+    return bytes(data[:4]) in (b"II*\x00", b"MM\x00*")
+
+
+def exif_orientation(data: bytes | memoryview) -> int:
+    """The EXIF orientation (1-8; 1 is upright) of a JPEG, PNG, WebP or TIFF file's bytes; 1
+    when it says none or cannot be read."""
     try:
-        exif = _exif_of(header)
+        exif = _exif_of(data)
         found = _tiff_tags(exif, (_EXIF_ORIENTATION,)) if exif else None
     except (struct.error, ValueError, IndexError):
         return 1
@@ -336,36 +343,38 @@ def exif_orientation(header: bytes) -> int:
     return value if 1 <= value <= 8 else 1
 
 
-def _exif_of(data: bytes) -> bytes | None:
-    """The EXIF data (a TIFF structure) of a JPEG, PNG, WebP or TIFF file's start, if any."""
+def _exif_of(data: bytes | memoryview) -> bytes | memoryview | None:
+    """The EXIF data (a TIFF structure) of a JPEG, PNG, WebP or TIFF file, if any. Each walk
+    steps over whole segments or chunks, so a large file costs a few reads."""
     if data[:2] == b"\xff\xd8":  # JPEG: segments up to the picture data, EXIF in APP1
         at = 2
         while at + 4 <= len(data) and data[at] == 0xFF and data[at + 1] != 0xDA:
+            if data[at + 1] == 0xFF:
+                at += 1  # a fill byte before a marker
+                continue
             (length,) = struct.unpack(">H", data[at + 2 : at + 4])
             if data[at + 1] == 0xE1 and data[at + 4 : at + 10] == b"Exif\x00\x00":
                 return data[at + 10 : at + 2 + length]
             at += 2 + length
         return None
-    if data[:8] == b"\x89PNG\r\n\x1a\n":  # PNG: an eXIf chunk
+    if data[:8] == b"\x89PNG\r\n\x1a\n":  # PNG: an eXIf chunk, before or after the picture
         at = 8
         while at + 8 <= len(data):
             length, kind = struct.unpack(">I4s", data[at : at + 8])
             if kind == b"eXIf":
                 return data[at + 8 : at + 8 + length]
-            if kind == b"IDAT":
-                return None
             at += 12 + length
         return None
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":  # WebP: an EXIF chunk
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":  # WebP: an EXIF chunk, after the picture
         at = 12
         while at + 8 <= len(data):
             kind, length = struct.unpack("<4sI", data[at : at + 8])
             if kind == b"EXIF":
                 exif = data[at + 8 : at + 8 + length]
-                return exif[6:] if exif.startswith(b"Exif\x00\x00") else exif
+                return exif[6:] if exif[:6] == b"Exif\x00\x00" else exif
             at += 8 + length + (length & 1)
         return None
-    return data if data[:4] in (b"II*\x00", b"MM\x00*") else None
+    return data if _is_tiff(data) else None
 
 
 def _pnm(data: bytes) -> tuple[int, int] | None:

@@ -102,7 +102,7 @@ def _photo(path: Path, stored: np.ndarray, orientation: int) -> Path:
     return path
 
 
-@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp"])
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".tif"])
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_a_photo_comes_out_as_its_exif_orientation_turns_it(
     orientation: int, suffix: str, upright: np.ndarray, tmp_path: Path
@@ -134,3 +134,21 @@ def test_a_portrait_phone_photo_shows_the_person_upright(
         assert (source.rotation, source.mirrored) == (270, False)
         rgb = next(iter(source)).rgb
     assert np.array_equal(rgb, upright)
+
+
+def test_a_large_webp_photo_is_turned_too(tmp_path: Path) -> None:
+    # A WebP's EXIF comes after its picture: in a photo of a few megabytes, far past the
+    # header PoseCam reads for the size.
+    from PIL import Image, ImageOps
+
+    noise = np.random.default_rng(0).integers(0, 256, (900, 1200, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "large.webp"
+    Image.fromarray(noise).save(path, exif=exif.tobytes(), lossless=True)
+    assert path.stat().st_size > 2 << 20
+    with Image.open(path) as image:
+        expected = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    with open_source(path) as source:
+        assert (source.rotation, source.mirrored) == (270, False)
+        assert np.array_equal(next(iter(source)).rgb, expected)
