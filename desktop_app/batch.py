@@ -137,16 +137,22 @@ def annotate_files(
     model: PoseModel,
     progress: Callable[[int, int | None], None] | None = None,
     done: Callable[[FileDone], None] | None = None,
+    check_stop: Callable[[], None] | None = None,
 ) -> list[FileDone]:
     """Annotate each of `files`, several at once when `jobs` allows: min(jobs, files) at a
     time, each with jobs // that many pose models. `progress(frames done, frames in all)` and
     `done(file)` are called from the files' threads as work goes on (the caller serialises
-    its output). Ctrl+C in the caller's thread, or a KeyboardInterrupt that `progress` raises,
-    stops every file, each keeping its frames done so far; the KeyboardInterrupt raised then
-    carries notes saying where they are."""
+    its output). Ctrl+C in the caller's thread, or a KeyboardInterrupt that `progress` or
+    `check_stop` raises (`check_stop` is called as each file is counted and started), stops
+    every file, each keeping its frames done so far; the KeyboardInterrupt raised then carries
+    notes saying where they are."""
+    check = check_stop or (lambda: None)
     at_once = max(1, min(jobs, len(files)))
     each = [replace(options, jobs=max(1, jobs // at_once)) for options in files]
-    totals = [frames_in(options.input) for options in each]
+    totals = []
+    for options in each:
+        check()
+        totals.append(frames_in(options.input))
     total = sum(totals) or None
     counted = [0] * len(each)
     lock = threading.Lock()
@@ -159,13 +165,25 @@ def annotate_files(
     faults: list[Exception] = []
 
     def count(k: int) -> Callable[[int, int | None], None]:
+        # Each file is stopped once: called again while it writes the frames it holds, this
+        # must not raise again, or those frames would be lost.
+        stopping = False
+
         def frames_done(frames: int, _total: int | None) -> None:
-            if stop.is_set():
+            nonlocal stopping
+            if stop.is_set() and not stopping:
+                stopping = True
                 raise KeyboardInterrupt
             with lock:
                 counted[k] = frames
                 if progress is not None:
-                    progress(sum(counted), total)
+                    try:
+                        progress(sum(counted), total)
+                    except KeyboardInterrupt:
+                        # A stop asked for through the progress: every file stops now.
+                        stopping = True
+                        stop.set()
+                        raise
 
         return frames_done
 
@@ -182,6 +200,7 @@ def annotate_files(
             except queue.Empty:
                 return
             try:
+                check()
                 outcome = FileDone(each[k].input, summary=annotate(each[k], count(k), model))
             except PoseCamError as exc:
                 outcome = FileDone(each[k].input, problem=exc)

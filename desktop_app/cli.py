@@ -615,11 +615,12 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
     each = [options_for(file, template, keypoints_suffix) for file in files]
     check_distinct(each)
     model = load_model(template.model) if template.model else load_default_model()
+    stop.check()
     bar = TerminalProgress(sys.stderr, None, "frames")
     codes: list[int] = []
 
     def progress(done: int, total: int | None) -> None:
-        stop.check()  # in one file's thread: annotate_files then stops them all
+        stop.check()  # in one file's thread: annotate_files then stops them all at once
         bar.total = total
         bar.update(done)
 
@@ -632,7 +633,7 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
             codes.append(EXIT_USER_ERROR)
 
     try:
-        annotate_files(each, template.jobs, model, progress, finished)
+        annotate_files(each, template.jobs, model, progress, finished, stop.check)
     finally:
         bar.finish()
     failed = sum(code != EXIT_OK for code in codes)

@@ -158,6 +158,75 @@ def test_a_failed_report_stops_the_batch_and_says_where_every_files_frames_are(
         assert probe(partial)[:2] == ("h264", done)
 
 
+def test_a_stop_asked_through_the_progress_stops_every_file_and_each_keeps_all_it_read(
+    astronaut: np.ndarray, tmp_path: Path, model: PoseModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command line's Ctrl+C is raised by its progress callback, in a file's thread. The
+    # other files used to stop only later, and then to raise again while writing the frames
+    # they held for the look-ahead, which were lost.
+    import json
+    import threading
+
+    from desktop_app.core.pipeline import PosePipeline
+
+    clips = [tmp_path / "a.mp4", tmp_path / "b.mp4"]
+    for clip in clips:
+        rolling_clip(
+            clip, np.ascontiguousarray(astronaut[::2, ::2]), 900, 4, {"preset": "ultrafast"}
+        )
+    files = [options_for(f, AnnotateOptions(input=f, keypoints=tmp_path), ".json") for f in clips]
+    read: dict[str, int] = {}
+    process_held = PosePipeline.process_held
+
+    def counting(self: PosePipeline, frame, **kwargs):  # type: ignore[no-untyped-def]
+        name = threading.current_thread().name
+        read[name] = read.get(name, 0) + 1
+        return process_held(self, frame, **kwargs)
+
+    monkeypatch.setattr(PosePipeline, "process_held", counting)
+    asked: list[int] = []
+
+    def progress(frames: int, _total: int | None) -> None:
+        if frames >= 120 and len(read) == 2 and not asked:
+            asked.append(frames)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        annotate_files(files, 2, model, progress=progress)
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    kept = []
+    for clip in clips:
+        partial = tmp_path / f"{clip.stem}_posecam.partial.mp4"
+        assert f"annotated so far are in {partial}" in notes, notes
+        keypoints = tmp_path / f"{clip.stem}_posecam.partial.json"
+        frames = json.loads(keypoints.read_text())["frames"]
+        kept.append(len(frames))
+        assert [f["frame"] for f in frames] == list(range(len(frames)))
+        assert probe(partial)[:2] == ("h264", len(frames))
+    assert sorted(kept) == sorted(read.values()), (kept, read)
+
+
+def test_a_stop_between_files_starts_no_more(
+    short_clip: Path, tmp_path: Path, model: PoseModel
+) -> None:
+    # Files that fail before their first frame (outputs that exist) report no progress: the
+    # stop is also looked for as each file is counted and started.
+    clips = [tmp_path / f"{name}.mp4" for name in "abcd"]
+    for clip in clips:
+        clip.write_bytes(short_clip.read_bytes())
+    files = [options_for(f, AnnotateOptions(input=f), None) for f in clips]
+    calls: list[int] = []
+
+    def check_stop() -> None:
+        calls.append(1)
+        if len(calls) == len(clips) + 2:  # each file counted, the first started: the second
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        annotate_files(files, 1, model, check_stop=check_stop)
+    assert sorted(p.name for p in tmp_path.glob("*_posecam*")) == ["a_posecam.mp4"]
+
+
 def test_an_empty_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["annotate", str(tmp_path)]) == 2
     assert_one_line_error(capsys.readouterr().err, "is a folder with no videos or pictures")
