@@ -157,15 +157,24 @@ def default_output_path(input_path: Path) -> Path:
     return input_path.with_name(f"{input_path.stem}_posecam{suffix}")
 
 
+def _output_of(options: AnnotateOptions) -> Path:
+    """The annotated video's or picture's path: as given, or beside the input."""
+    return options.output or default_output_path(options.input)
+
+
+def _reps_table_of(options: AnnotateOptions) -> Path:
+    """The table of repetitions' path: beside the keypoints, or beside the output without."""
+    return reps_table_path(options.keypoints or _output_of(options))
+
+
 def files_written(options: AnnotateOptions) -> list[Path]:
     """Every file a run with `options` may write: its video or picture, its keypoints and its
     table of repetitions, each under its own name and first under its partial name."""
-    output = options.output or default_output_path(options.input)
-    named = [output]
+    named = [_output_of(options)]
     if options.keypoints is not None:
         named.append(options.keypoints)
     if options.exercise is not None:
-        named.append(reps_table_path(options.keypoints or output))
+        named.append(_reps_table_of(options))
     return [path for final in named for path in (final, partial_path(final))]
 
 
@@ -242,7 +251,7 @@ def annotate(
     """
     input_path = options.input
     image_input = is_image_path(input_path)
-    output = options.output or default_output_path(input_path)
+    output = _output_of(options)
     if image_input:
         allowed = tuple(sorted({input_path.suffix.lower(), ".png", ".jpg", ".jpeg"}))
     else:
@@ -257,7 +266,7 @@ def annotate(
     _probe_writable(output)
     _check_partial(output, input_path, options.overwrite)
     if options.exercise is not None:
-        table = reps_table_path(options.keypoints or output)
+        table = _reps_table_of(options)
         _check_output(table, input_path, options.overwrite, (".csv",))
         _check_partial(table, input_path, options.overwrite)
 
@@ -297,14 +306,11 @@ def annotate(
         source.close()
 
 
-def _write_reps(
-    pipeline: PosePipeline, options: AnnotateOptions, output: Path, *, complete: bool
-) -> Path:
+def _write_reps(pipeline: PosePipeline, options: AnnotateOptions, *, complete: bool) -> Path:
     """The table of the repetitions counted (NAME_reps.csv), under its partial name unless
     the run is `complete`; the path written."""
     assert pipeline.reps is not None
-    table = reps_table_path(options.keypoints or output)
-    return write_reps_table(table, pipeline.reps.all_reps(), complete=complete)
+    return write_reps_table(_reps_table_of(options), pipeline.reps.all_reps(), complete=complete)
 
 
 def _segment_starts_ms(
@@ -432,11 +438,11 @@ def _run(
         kept = outputs.kept_files or [
             p for p in (partial_output, partial_keypoints) if p is not None and p.exists()
         ]
-        if pipeline.reps is not None and outputs.frames_kept and files_finished and kept:
-            # The repetitions counted in those frames too; the stop, not this, is reported.
-            with contextlib.suppress(Exception):
-                kept.append(_write_reps(pipeline, options, output, complete=False))
         if outputs.frames_kept and files_finished and kept:
+            if pipeline.reps is not None:
+                # The repetitions counted in those frames too; the stop, not this, is reported.
+                with contextlib.suppress(Exception):
+                    kept.append(_write_reps(pipeline, options, complete=False))
             where = " and ".join(map(str, kept))
             add_note(exc, f"the {outputs.frames_kept} frames annotated so far are in {where}")
         raise
@@ -452,7 +458,7 @@ def _run(
         # What a broken input gave is kept, but it does not replace a complete earlier result.
         written_output, written_keypoints = partial_output, partial_keypoints
     if pipeline.reps is not None:
-        reps_table = _write_reps(pipeline, options, output, complete=stopped_early is None)
+        reps_table = _write_reps(pipeline, options, complete=stopped_early is None)
     return AnnotateSummary(
         input=options.input,
         output=written_output,

@@ -665,10 +665,7 @@ def _exercise(args: argparse.Namespace) -> str | Exercise | None:
         if given:
             # Said, not silently ignored: the user expects them to count.
             raise PoseCamError(None, f"{', '.join(given)} go with --exercise custom only")
-    if args.exercise is None:
-        return None
-    if args.exercise != "custom":
-        return find_exercise(args.exercise)
+        return None if args.exercise is None else find_exercise(args.exercise)
     if args.angle is None or args.down is None or args.up is None:
         raise PoseCamError(None, "--exercise custom needs --angle, --down and --up")
     if not 0 <= args.down < args.up <= 180:

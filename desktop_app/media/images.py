@@ -307,10 +307,14 @@ def _tiff(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+#: A TIFF structure's first four bytes, and the byte order they say its numbers are in.
+_TIFF_BYTE_ORDERS = {b"II*\x00": "<", b"MM\x00*": ">"}
+
+
 def _tiff_tags(data: bytes | memoryview, wanted: tuple[int, ...]) -> dict[int, int] | None:
     """The `wanted` SHORT or LONG tags of a TIFF structure's first directory (a TIFF file, or
     the EXIF data of a JPEG, PNG or WebP), or None if `data` is no TIFF structure."""
-    order = {b"II*\x00": "<", b"MM\x00*": ">"}.get(bytes(data[:4]))
+    order = _TIFF_BYTE_ORDERS.get(bytes(data[:4]))
     if order is None:
         return None
     (directory,) = struct.unpack(order + "I", data[4:8])
@@ -328,7 +332,7 @@ _EXIF_ORIENTATION = 0x0112
 
 
 def _is_tiff(data: bytes | memoryview) -> bool:
-    return bytes(data[:4]) in (b"II*\x00", b"MM\x00*")
+    return bytes(data[:4]) in _TIFF_BYTE_ORDERS
 
 
 def exif_orientation(data: bytes | memoryview) -> int:
