@@ -660,7 +660,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _exercise(args: argparse.Namespace) -> str | Exercise | None:
     from desktop_app.core.exercises import find_exercise
 
-    if args.exercise != "custom":
+    if (args.exercise or "").lower() != "custom":
         given = [f"--{k}" for k in ("angle", "down", "up") if getattr(args, k) is not None]
         if given:
             # Said, not silently ignored: the user expects them to count.

@@ -115,10 +115,11 @@ def test_impossible_numbers_are_refused_in_one_line(
     assert not output.exists()
 
 
+@pytest.mark.parametrize("custom", ["custom", "Custom"])
 def test_custom_thresholds_out_of_order_are_refused(
-    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], custom: str
 ) -> None:
-    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4", "--exercise", "custom",
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4", "--exercise", custom,
                        "--angle", "left_knee", "--down", "150", "--up", "80")  # fmt: skip
     assert code == 2
     assert_one_line_error(err, "--down 150 must be below --up 80")

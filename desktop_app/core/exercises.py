@@ -170,14 +170,22 @@ def saved_exercises(folder: Path | None = None) -> tuple[dict[str, Exercise], li
 
 def find_exercise(name: str, folder: Path | None = None) -> Exercise:
     """The preset or saved exercise called `name`: the one place a name becomes an Exercise.
-    PoseCamError (one line) when there is none, or its file is not one."""
-    if name in EXERCISES:
-        return EXERCISES[name]
+    PoseCamError (one line) when there is none, or its file is not one.
+
+    Case does not matter (people type `Squat` or `SQUAT`; `shoulder-press` finds the preset
+    too), unless two saved exercises differ
+    only in case: then the exact name is needed."""
+    preset = name.lower().replace("-", "_")
+    if preset in EXERCISES:
+        return EXERCISES[preset]
     path = _path(name, folder)
     if NAME_PATTERN.fullmatch(name) and path.is_file():
         return load_exercise(path)
     saved, _ = saved_exercises(folder)
-    known = ", ".join([*EXERCISES, *saved])
+    alike = [key for key in saved if key.lower() == name.lower()]
+    if len(alike) == 1:
+        return saved[alike[0]]
+    known = ", ".join(alike or [*EXERCISES, *saved])
     raise PoseCamError(None, f"no exercise called {name!r} (there are: {known})")
 
 

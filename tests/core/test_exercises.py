@@ -41,6 +41,25 @@ def test_presets_come_first_and_cannot_be_saved_over_or_removed(tmp_path: Path) 
         remove_exercise("squat", tmp_path)
 
 
+def test_names_are_found_whatever_their_case(tmp_path: Path) -> None:
+    assert find_exercise("SQUAT", tmp_path) is EXERCISES["squat"]
+    assert find_exercise("Shoulder-Press", tmp_path) is EXERCISES["shoulder_press"]
+    save_exercise(JACKS, tmp_path)
+    assert find_exercise("Jacks", tmp_path) == JACKS
+
+
+def test_names_differing_only_in_case_need_the_exact_one(tmp_path: Path) -> None:
+    save_exercise(JACKS, tmp_path)
+    other = Exercise("JACKS", JACKS.angles, 40.0, 130.0, starts=Stage.DOWN)
+    save_exercise(other, tmp_path)
+    if len(list(tmp_path.iterdir())) == 1:
+        pytest.skip("this file system does not tell names apart by case")
+    assert find_exercise("JACKS", tmp_path) == other
+    assert find_exercise("jacks", tmp_path) == JACKS
+    with pytest.raises(PoseCamError, match="there are: JACKS, jacks"):
+        find_exercise("Jacks", tmp_path)
+
+
 def test_never_replaced_unasked(tmp_path: Path) -> None:
     save_exercise(JACKS, tmp_path)
     wider = Exercise("jacks", JACKS.angles, 40.0, 130.0, starts=Stage.DOWN)
