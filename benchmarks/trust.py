@@ -31,8 +31,12 @@ nothing. The mirrored view has errors of its own (at the bottom of a frontal squ
 angle differs from the plain view's by 10-25 degrees), so rep angles are judged against the
 plain reference either way.
 
-With `--num-poses 1` the detections are the pipeline's: MediaPipe's tracking checked by
-PoseCam's fresh look (core/fresh_look.py); `--no-fresh-look` shows MediaPipe's alone.
+With `--num-poses 1` the window's detections are the pipeline's: MediaPipe's tracking checked
+by PoseCam's fresh look (core/fresh_look.py); `--no-fresh-look` shows MediaPipe's alone.
+`annotate` finds the person afresh in every frame, as `posecam annotate` does (the detections
+with two wanted, of which the tracker keeps one), or with `--mediapipe-tracking` takes the
+window's detections, as `posecam annotate --mediapipe-tracking` does. `none` is MediaPipe's
+output as it is either way.
 
 The pose model runs once per clip (cached, see trust_data.py); the smoothers then run on the
 recorded detections. Prints a table per clip and PASS/FAIL per target. Not a test.
@@ -67,6 +71,7 @@ from trust_data import (
 
 from desktop_app.core.angles import image_angles
 from desktop_app.core.model import load_default_model
+from desktop_app.core.pipeline import PipelineSettings
 from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.core.smoothing import (
     LIVE_LOOK_AHEAD_FRAMES,
@@ -183,10 +188,24 @@ class Run:
 
 
 def run_smoother(
-    det: Detections, smoothing: str, num_poses: int, strength: float, frames: int = 0
+    det: Detections,
+    smoothing: str,
+    num_poses: int,
+    strength: float,
+    frames: int = 0,
+    *,
+    find_every_frame: bool = False,
 ) -> Run:
     """What `smoothing` draws over the clip; with `frames`, each frame drawn once that many
-    more are in (core.smoothing.LookAhead: `window_frames`, `annotate_frames`)."""
+    more are in (core.smoothing.LookAhead: `window_frames`, `annotate_frames`).
+
+    `find_every_frame`: as PipelineSettings.find_every_frame, people found afresh in every
+    frame: with one wanted, the model's detections with two wanted (MediaPipe then detects on
+    every frame), of which the tracker keeps one, as the pipeline's pose model then looks
+    for two (PipelineSettings.poses_to_find)."""
+    found_with = PipelineSettings(
+        num_poses=num_poses, smoothing=smoothing, find_every_frame=find_every_frame
+    ).poses_to_find
     smoother = make_smoother(smoothing, strength, max_people=num_poses, look_ahead_frames=frames)
     held: LookAhead[int] = LookAhead(frames)
     drawn: list[list[tuple[int, np.ndarray]]] = []
@@ -196,7 +215,7 @@ def run_smoother(
         drawn.extend([(p.id, p.landmarks_px) for p in people if p.drawn] for _, people in ready)
 
     for i, t in enumerate(det.times_ms):
-        people = det.people(num_poses, i)
+        people = det.people(found_with, i)
         started = time.perf_counter()
         tracked = smoother.update(people, float(t))
         ready = held.add(i, tracked)
@@ -440,6 +459,12 @@ def main() -> int:
         help="--num-poses 1 as MediaPipe tracks, without PoseCam's fresh look (core/fresh_look.py)",
     )
     parser.add_argument(
+        "--mediapipe-tracking",
+        action="store_true",
+        help="annotate's rows as `posecam annotate --mediapipe-tracking` draws them: with one "
+        "person, MediaPipe follows them instead of finding them in every frame",
+    )
+    parser.add_argument(
         "--reference",
         choices=("plain", "mirrored"),
         default="plain",
@@ -491,7 +516,15 @@ def main() -> int:
             }
             for mode in ("none", "kalman", "annotate", "oneeuro"):
                 smoothing = "kalman" if mode == "annotate" else mode
-                run = run_smoother(det, smoothing, n, args.strength, ahead.get(mode, 0))
+                run = run_smoother(
+                    det,
+                    smoothing,
+                    n,
+                    args.strength,
+                    ahead.get(mode, 0),
+                    # As `posecam annotate` finds people; the window lets MediaPipe follow.
+                    find_every_frame=mode == "annotate" and not args.mediapipe_tracking,
+                )
                 results[mode] = score(det, ref, run, angle_ref)
             still_jitters(ref, list(results.values()))
             costs.append(results["kalman"].cost_ms)

@@ -77,6 +77,9 @@ class AnnotateOptions:
     #: How far ahead `kalman` smoothing looks before a frame is drawn, in seconds
     #: (core.smoothing.LookAhead); 0 draws each frame as the window would.
     look_ahead_s: float = LOOK_AHEAD_S
+    #: With one person wanted, find them afresh in every frame rather than let MediaPipe
+    #: follow them (PipelineSettings.find_every_frame): slower, and closer to the person.
+    find_every_frame: bool = True
 
     def pipeline_settings(self, fps: float | None = None) -> PipelineSettings:
         """The pipeline's settings; `fps`: the video's frame rate, which sets how many frames
@@ -93,6 +96,7 @@ class AnnotateOptions:
             exercise=exercise,
             show_angles=self.show_angles,
             show_count=self.show_count,
+            find_every_frame=self.find_every_frame,
         )
 
 
@@ -293,6 +297,7 @@ def annotate(
             rotated_deg=source.rotation,
             mirrored=source.mirrored,
             look_ahead_frames=settings.look_ahead_frames,
+            detected_every_frame=image_input or settings.detects_every_frame,
         )
         starts = _segment_starts_ms(options, source)
         with PosePipeline(model, settings, mode, load_now=len(starts) < 2) as pipeline:

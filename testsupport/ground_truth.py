@@ -11,7 +11,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from desktop_app.core.frame import Frame
+from desktop_app.core.fresh_look import DISAGREE, disagreement
 from desktop_app.core.model import PoseModel
+from desktop_app.core.pipeline import PipelineSettings, PosePipeline
 from desktop_app.core.pose import PoseEstimator, RunningMode
 from desktop_app.core.skeleton import SEEN_VISIBILITY
 
@@ -19,7 +21,7 @@ from desktop_app.core.skeleton import SEEN_VISIBILITY
 # until benchmarks/trust_data.py imports it from this module instead.
 from desktop_app.media.synthetic import KnownMotion, body_sweep, known_motion_frames
 
-__all__ = ["body_sweep", "carry", "photo_sweep", "usable_truth"]
+__all__ = ["body_sweep", "carry", "frames_off", "photo_sweep", "usable_truth"]
 
 
 def photo_sweep(
@@ -51,3 +53,25 @@ def usable_truth(landmarks_px: np.ndarray, photo_width: int, photo_height: int) 
     inside = (x >= 0) & (x < photo_width) & (y >= 0) & (y < photo_height)
     mask: np.ndarray = (landmarks_px[:, 3] >= SEEN_VISIBILITY) & inside
     return mask
+
+
+def frames_off(
+    frames: list[Frame], model: PoseModel, settings: PipelineSettings
+) -> tuple[int, int]:
+    """(frames whose first drawn person is off a fresh IMAGE-mode detection of the same
+    frame, frames compared), every third frame: off by more than the fresh look's own limit
+    (core.fresh_look.DISAGREE), the skeleton is not on the person."""
+    off = compared = 0
+    with (
+        PosePipeline(model, settings) as pipeline,
+        PoseEstimator(model, mode=RunningMode.IMAGE) as still,
+    ):
+        for frame in frames:
+            result = pipeline.process(frame)
+            if frame.index % 3:
+                continue
+            fresh = still.estimate(frame.rgb)
+            if result.people and fresh:
+                compared += 1
+                off += disagreement(result.people[0].landmarks_px, fresh[0].landmarks_px) > DISAGREE
+    return off, compared

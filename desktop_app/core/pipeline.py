@@ -75,6 +75,36 @@ class PipelineSettings:
     #: second's in `posecam annotate`, one in the window with "Look a frame ahead"
     #: (LIVE_LOOK_AHEAD_FRAMES); 0 draws each frame at once.
     look_ahead_frames: int = 0
+    #: With one person wanted and PoseCam's own smoothing (not `none`): find the person afresh
+    #: in every frame, as MediaPipe does with two or more wanted, instead of letting MediaPipe
+    #: follow them from the last frame's landmarks and smooth them with its own filter. See
+    #: `detects_every_frame`. On in `posecam annotate`, off in the window (it costs time).
+    find_every_frame: bool = False
+
+    @property
+    def detects_every_frame(self) -> bool:
+        """Whether MediaPipe's person detector runs on every frame.
+
+        It always does with two or more people wanted. With one, MediaPipe's VIDEO mode runs
+        it once, then follows the person by the region their last landmarks covered and
+        smooths the landmarks with a One Euro filter of its own. That following can lock onto
+        a wrong pose for as long as the pose keeps a person's proportions (core.fresh_look
+        catches it only every half second), and its filter lags before PoseCam's smoothing
+        adds its own. Finding the person in every frame gives PoseCam's tracker independent
+        measurements, the kind a Kalman filter is built for, and it measured closer to the
+        people on most real clips (docs/smoothing.md). The price is the detector's time on
+        every frame (docs/performance.md). Only where PoseCam smooths: `none` means
+        MediaPipe's output as it is.
+        """
+        return self.num_poses >= 2 or (self.find_every_frame and self.smoothing != "none")
+
+    @property
+    def poses_to_find(self) -> int:
+        """How many people the pose model looks for: two when one is wanted but found in
+        every frame (MediaPipe then detects on every frame, and a second person in view stays
+        a candidate, so that the tracker keeps following the person it follows rather than
+        whoever the detector scores highest in a frame)."""
+        return max(self.num_poses, 2) if self.detects_every_frame else self.num_poses
 
 
 class RepState(NamedTuple):
@@ -188,14 +218,17 @@ class PoseFinder(Closeable):
         self.settings = settings
         self._cuts = SceneCuts()
         self._estimator: PoseEstimator | None = PoseEstimator(
-            model, PoseSettings.with_confidence(settings.num_poses, settings.min_confidence), mode
+            model,
+            PoseSettings.with_confidence(settings.poses_to_find, settings.min_confidence),
+            mode,
         )
         self._second_look: SecondLook | None = None
         self._fresh_look: FreshLook | None = None
         try:
             if settings.look_again and mode is RunningMode.VIDEO:
                 self._second_look = SecondLook(model, settings.min_confidence)
-                if settings.num_poses == 1:
+                # MediaPipe's following is what the fresh look checks.
+                if not settings.detects_every_frame:
                     self._fresh_look = FreshLook(model, settings.min_confidence)
         except BaseException:
             # Each part holds a landmarker (memory and a thread in MediaPipe): none may leak.
@@ -279,10 +312,11 @@ class PosePipeline(Closeable):
     def configure(self, settings: PipelineSettings) -> None:
         """Use `settings` from the next frame on."""
         old, self.settings = self.settings, settings
-        if (old.num_poses, old.min_confidence, old.look_again) != (
+        if (old.num_poses, old.min_confidence, old.look_again, old.detects_every_frame) != (
             settings.num_poses,
             settings.min_confidence,
             settings.look_again,
+            settings.detects_every_frame,
         ):
             self._build_finder()
         if (old.smoothing, old.smoothing_strength, old.num_poses, old.look_ahead_frames) != (

@@ -11,16 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.core.fresh_look import DISAGREE, FreshLook, disagreement
+from desktop_app.core.fresh_look import FreshLook, disagreement
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import PipelineSettings, PosePipeline
 from desktop_app.core.pose import PoseEstimator, RunningMode
 from desktop_app.core.tracking import person_size_px
-from testsupport.ground_truth import photo_sweep
-
-#: A skeleton this far (mean limb landmark distance, in person sizes) from a fresh detection
-#: of the same frame is not on the person: the fresh look's own limit.
-_OFF = DISAGREE
+from testsupport.ground_truth import frames_off, photo_sweep
 
 
 def _sweep(photo: np.ndarray, model: PoseModel, seconds: float) -> list:
@@ -28,23 +24,10 @@ def _sweep(photo: np.ndarray, model: PoseModel, seconds: float) -> list:
 
 
 def _frames_off(frames: list, model: PoseModel, look_again: bool) -> tuple[int, int]:
-    """(frames whose drawn person is off the freshly detected one, frames compared), for the
-    pipeline with one person wanted and no smoothing: what MediaPipe gave, checked or not."""
+    """Off a fresh detection, with one person wanted and no smoothing: what MediaPipe gave,
+    checked or not."""
     settings = PipelineSettings(num_poses=1, smoothing="none", look_again=look_again)
-    off = compared = 0
-    with (
-        PosePipeline(model, settings) as pipeline,
-        PoseEstimator(model, mode=RunningMode.IMAGE) as still,
-    ):
-        for frame in frames:
-            result = pipeline.process(frame)
-            if frame.index % 3:
-                continue
-            fresh = still.estimate(frame.rgb)
-            if result.people and fresh:
-                compared += 1
-                off += disagreement(result.people[0].landmarks_px, fresh[0].landmarks_px) > _OFF
-    return off, compared
+    return frames_off(frames, model, settings)
 
 
 @pytest.fixture(scope="module")
