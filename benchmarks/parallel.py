@@ -7,7 +7,11 @@ neither run?
 Distances are side-matched as in trust.py: a skeleton with its left and right legs swapped
 draws the same lines, and MediaPipe swaps them in side views. Prints numbers only.
 
-    python benchmarks/parallel.py [--clips NAME ...] [--num-poses 1 2]
+    python benchmarks/parallel.py [--clips NAME ...] [--num-poses 1 2] [--mediapipe-tracking]
+
+With one person annotate finds them afresh in every frame by default, which keeps no history,
+so the runs should agree to the pixel; `--mediapipe-tracking` measures what MediaPipe's own
+following of one person does at the seams.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clips", nargs="*", default=[])
     parser.add_argument("--num-poses", nargs="*", type=int, default=[1, 2])
+    parser.add_argument(
+        "--mediapipe-tracking",
+        action="store_true",
+        help="as posecam annotate --mediapipe-tracking: MediaPipe follows one person",
+    )
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "posecam-bench")
     args = parser.parse_args()
     model = load_default_model()
@@ -59,6 +68,7 @@ def main() -> int:
                             num_poses=n,
                             jobs=jobs,
                             audio=False,
+                            find_every_frame=not args.mediapipe_tracking,
                         ),
                         model=model,
                     )

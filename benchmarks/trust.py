@@ -71,7 +71,7 @@ from trust_data import (
 
 from desktop_app.core.angles import image_angles
 from desktop_app.core.model import load_default_model
-from desktop_app.core.pipeline import PipelineSettings
+from desktop_app.core.pipeline import CANDIDATES_FOUND_AFRESH, PipelineSettings
 from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.core.smoothing import (
     LIVE_LOOK_AHEAD_FRAMES,
@@ -199,14 +199,26 @@ def run_smoother(
     """What `smoothing` draws over the clip; with `frames`, each frame drawn once that many
     more are in (core.smoothing.LookAhead: `window_frames`, `annotate_frames`).
 
-    `find_every_frame`: as PipelineSettings.find_every_frame, people found afresh in every
-    frame: with one wanted, the model's detections with two wanted (MediaPipe then detects on
-    every frame), of which the tracker keeps one, as the pipeline's pose model then looks
-    for two (PipelineSettings.poses_to_find)."""
-    found_with = PipelineSettings(
-        num_poses=num_poses, smoothing=smoothing, find_every_frame=find_every_frame
-    ).poses_to_find
-    smoother = make_smoother(smoothing, strength, max_people=num_poses, look_ahead_frames=frames)
+    `find_every_frame`: as PipelineSettings.find_every_frame: with one person wanted and
+    smoothing, found afresh in every frame (finds_afresh). The pipeline then detects with IMAGE
+    mode, two people at most (CANDIDATES_FOUND_AFRESH), and the tracker keeps one; here that
+    is the recorded VIDEO-mode detections with two wanted, which on these one-person clips are
+    IMAGE mode's own (_same_as_reference), plus what the second look found looking for a
+    second person, which the pipeline (looking for one) would not have searched for."""
+    afresh = PipelineSettings(
+        num_poses=num_poses,
+        smoothing=smoothing,
+        smoothing_strength=strength,
+        find_every_frame=find_every_frame,
+    ).finds_afresh
+    found_with = CANDIDATES_FOUND_AFRESH if afresh else num_poses
+    smoother = make_smoother(
+        smoothing,
+        strength,
+        max_people=num_poses,
+        look_ahead_frames=frames,
+        newcomers_wait=afresh,
+    )
     held: LookAhead[int] = LookAhead(frames)
     drawn: list[list[tuple[int, np.ndarray]]] = []
     spent, count = 0.0, 0

@@ -297,7 +297,7 @@ def annotate(
             rotated_deg=source.rotation,
             mirrored=source.mirrored,
             look_ahead_frames=settings.look_ahead_frames,
-            detected_every_frame=image_input or settings.detects_every_frame,
+            found_afresh=image_input or settings.finds_afresh,
         )
         starts = _segment_starts_ms(options, source)
         with PosePipeline(model, settings, mode, load_now=len(starts) < 2) as pipeline:

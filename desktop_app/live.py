@@ -246,7 +246,7 @@ class LiveLoop:
             rotated_deg=info.rotation if info else None,
             mirrored=info.mirrored if info else None,
             look_ahead_frames=s.look_ahead_frames if self._waits() else 0,
-            detected_every_frame=s.detects_every_frame,
+            found_afresh=s.finds_afresh,
         )
         try:
             self.recorder = Recorder(paths, (info.fps if info else None) or 30.0, header)

@@ -18,8 +18,9 @@ benchmarks/trust.py: see docs/smoothing.md.
 
 Cost: one more pose inference per look (at 0.5 s apart, 14 % more pose time at 30 fps:
 benchmarks/stages.py) and about 30 ms on the rare frame where the track is restarted. It is
-used only with one person wanted: with two or more, MediaPipe runs its detector on every frame
-anyway.
+used only where MediaPipe follows one person (the window, and `posecam annotate
+--mediapipe-tracking`); `posecam annotate` otherwise finds that person afresh in every frame
+(core.pipeline.PipelineSettings.finds_afresh), which leaves nothing to check.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from desktop_app.core.smoothing import (
     Smoother,
     TrackedPerson,
     make_smoother,
+    smooths,
 )
 
 
@@ -75,36 +76,38 @@ class PipelineSettings:
     #: second's in `posecam annotate`, one in the window with "Look a frame ahead"
     #: (LIVE_LOOK_AHEAD_FRAMES); 0 draws each frame at once.
     look_ahead_frames: int = 0
-    #: With one person wanted and PoseCam's own smoothing (not `none`): find the person afresh
-    #: in every frame, as MediaPipe does with two or more wanted, instead of letting MediaPipe
-    #: follow them from the last frame's landmarks and smooth them with its own filter. See
-    #: `detects_every_frame`. On in `posecam annotate`, off in the window (it costs time).
+    #: With one person wanted and PoseCam's own smoothing: find the person afresh in every
+    #: frame instead of letting MediaPipe follow them (see `finds_afresh`). On in `posecam
+    #: annotate`, off in the window (it costs time a live view does not have).
     find_every_frame: bool = False
 
     @property
-    def detects_every_frame(self) -> bool:
-        """Whether MediaPipe's person detector runs on every frame.
+    def finds_afresh(self) -> bool:
+        """Whether the one person wanted is found afresh in every frame of a video.
 
-        It always does with two or more people wanted. With one, MediaPipe's VIDEO mode runs
-        it once, then follows the person by the region their last landmarks covered and
-        smooths the landmarks with a One Euro filter of its own. That following can lock onto
-        a wrong pose for as long as the pose keeps a person's proportions (core.fresh_look
-        catches it only every half second), and its filter lags before PoseCam's smoothing
-        adds its own. Finding the person in every frame gives PoseCam's tracker independent
-        measurements, the kind a Kalman filter is built for, and it measured closer to the
-        people on most real clips (docs/smoothing.md). The price is the detector's time on
-        every frame (docs/performance.md). Only where PoseCam smooths: `none` means
+        With one person wanted, MediaPipe's VIDEO mode runs its person detector once, then
+        follows the person by the region their last landmarks covered and smooths them with a
+        One Euro filter of its own. That following can stay on a wrong pose for as long as
+        the pose keeps a person's proportions (core.fresh_look catches it only every half
+        second), and its filter lags before PoseCam's smoothing adds its own. Found afresh,
+        the person is detected in every frame (IMAGE mode, which keeps nothing from the last
+        frame), and PoseCam's tracker follows them: independent measurements, the kind a
+        Kalman filter is built for, and closer to the person on most real clips
+        (docs/smoothing.md). The price is the detector's time on every frame
+        (docs/performance.md). Only where PoseCam smooths: `none` (or strength 0) means
         MediaPipe's output as it is.
         """
-        return self.num_poses >= 2 or (self.find_every_frame and self.smoothing != "none")
+        return (
+            self.find_every_frame
+            and self.num_poses == 1
+            and smooths(self.smoothing, self.smoothing_strength)
+        )
 
-    @property
-    def poses_to_find(self) -> int:
-        """How many people the pose model looks for: two when one is wanted but found in
-        every frame (MediaPipe then detects on every frame, and a second person in view stays
-        a candidate, so that the tracker keeps following the person it follows rather than
-        whoever the detector scores highest in a frame)."""
-        return max(self.num_poses, 2) if self.detects_every_frame else self.num_poses
+
+#: People the pose model looks for when one is found afresh in every frame: someone else in
+#: view stays a candidate, so that the tracker keeps following its person rather than
+#: whoever the detector scores highest in a frame (TrackingSettings.newcomers_wait).
+CANDIDATES_FOUND_AFRESH = 2
 
 
 class RepState(NamedTuple):
@@ -217,18 +220,24 @@ class PoseFinder(Closeable):
     ) -> None:
         self.settings = settings
         self._cuts = SceneCuts()
+        # VIDEO mode asked for two would still follow both from frame to frame once it had
+        # found two (its detector runs only while it follows fewer than it was asked for);
+        # IMAGE mode detects every time.
+        afresh = settings.finds_afresh and mode is RunningMode.VIDEO
         self._estimator: PoseEstimator | None = PoseEstimator(
             model,
-            PoseSettings.with_confidence(settings.poses_to_find, settings.min_confidence),
-            mode,
+            PoseSettings.with_confidence(
+                CANDIDATES_FOUND_AFRESH if afresh else settings.num_poses, settings.min_confidence
+            ),
+            RunningMode.IMAGE if afresh else mode,
         )
         self._second_look: SecondLook | None = None
         self._fresh_look: FreshLook | None = None
         try:
             if settings.look_again and mode is RunningMode.VIDEO:
                 self._second_look = SecondLook(model, settings.min_confidence)
-                # MediaPipe's following is what the fresh look checks.
-                if not settings.detects_every_frame:
+                # MediaPipe's following of one person is what the fresh look checks.
+                if settings.num_poses == 1 and not afresh:
                     self._fresh_look = FreshLook(model, settings.min_confidence)
         except BaseException:
             # Each part holds a landmarker (memory and a thread in MediaPipe): none may leak.
@@ -312,18 +321,25 @@ class PosePipeline(Closeable):
     def configure(self, settings: PipelineSettings) -> None:
         """Use `settings` from the next frame on."""
         old, self.settings = self.settings, settings
-        if (old.num_poses, old.min_confidence, old.look_again, old.detects_every_frame) != (
+        if (old.num_poses, old.min_confidence, old.look_again, old.finds_afresh) != (
             settings.num_poses,
             settings.min_confidence,
             settings.look_again,
-            settings.detects_every_frame,
+            settings.finds_afresh,
         ):
             self._build_finder()
-        if (old.smoothing, old.smoothing_strength, old.num_poses, old.look_ahead_frames) != (
+        if (
+            old.smoothing,
+            old.smoothing_strength,
+            old.num_poses,
+            old.look_ahead_frames,
+            old.finds_afresh,
+        ) != (
             settings.smoothing,
             settings.smoothing_strength,
             settings.num_poses,
             settings.look_ahead_frames,
+            settings.finds_afresh,
         ):
             self._smoother = self._new_smoother()
             # Frames still held keep what their own filters revise them to.
@@ -381,6 +397,7 @@ class PosePipeline(Closeable):
             s.smoothing_strength,
             max_people=s.num_poses,
             look_ahead_frames=s.look_ahead_frames,
+            newcomers_wait=s.finds_afresh,
         )
 
     def _new_coach(self) -> FormCoach | None:

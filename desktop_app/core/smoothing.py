@@ -83,17 +83,20 @@ def make_smoother(
     *,
     settings: KalmanSettings | OneEuroSettings | None = None,
     look_ahead_frames: int = 0,
+    newcomers_wait: bool = False,
 ) -> PersonTracker:
     """The smoother called `name` (one of SMOOTHING_CHOICES) at `strength` 0-1.
 
     `settings` replaces what `strength` would choose, for those who tune the advanced
     parameters themselves (it must suit `name`). `look_ahead_frames`: how many frames later
     `kalman`'s people may still be revised (TrackedPerson.revised; see LookAhead).
+    `newcomers_wait`: see TrackingSettings (ignored without smoothing, which tracks nobody
+    beyond what the model said).
     """
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"strength must be between 0 and 1, not {strength}")
-    tracking = TrackingSettings(max_people=max_people)
-    if name == "none" or strength == 0.0:
+    tracking = TrackingSettings(max_people=max_people, newcomers_wait=newcomers_wait)
+    if not smooths(name, strength):
         return PersonTracker("none", PassThroughFilter, RAW_TRACKING.with_people(max_people))
     if name == "kalman":
         # MediaPipe filters its own output only when it looks for one person.
@@ -131,6 +134,12 @@ def live_frames_wait(fps: float | None) -> bool:
     LIVE_LONGEST_WAIT_S (an unknown rate is given the benefit of the doubt: the wait is
     bounded anyway)."""
     return fps is None or fps * LIVE_LONGEST_WAIT_S >= 1.0
+
+
+def smooths(name: str, strength: float) -> bool:
+    """Whether `make_smoother(name, strength)` smooths and tracks at all: not `none`, and
+    not at strength 0, which is `none` too (MediaPipe's output as it is)."""
+    return name != "none" and strength > 0.0
 
 
 def revises(name: str, strength: float) -> bool:
@@ -205,4 +214,5 @@ __all__ = [
     "look_ahead_frames",
     "make_smoother",
     "revises",
+    "smooths",
 ]

@@ -144,6 +144,13 @@ class TrackingSettings:
     #: A gap between frames longer than this, in seconds, or time going backwards, restarts
     #: all tracks (a seek, a loop, a new source).
     max_gap_s: float = 1.0
+    #: The people followed keep their places while they coast (until `max_coast_s`), and
+    #: newcomers wait: for a pose stage that looks for more people than are wanted (one
+    #: person found afresh in every frame, core.pipeline), where someone else in view is
+    #: always a candidate. Without it, one frame where the person followed is missed would
+    #: hand their skeleton, and their id, to that someone else. When more newcomers than
+    #: places remain, the largest (the nearest the camera) come first.
+    newcomers_wait: bool = False
 
     def with_people(self, max_people: int) -> TrackingSettings:
         return replace(self, max_people=max_people)
@@ -356,7 +363,11 @@ class PersonTracker:
         ]
         new_people = [p for i, p in enumerate(people) if i not in matched_people]
         resumed = self._resume(coasting, new_people)
-        room = max(s.max_people - len(matches) - len(resumed) - len(new_people), 0)
+        if s.newcomers_wait:
+            room = max(s.max_people - len(matches) - len(resumed), 0)
+            new_people.sort(key=lambda p: person_size_px(p.landmarks_px), reverse=True)
+        else:
+            room = max(s.max_people - len(matches) - len(resumed) - len(new_people), 0)
         coasting.sort(key=lambda t: t.last_seen_s, reverse=True)
         keep_coasting = coasting[:room]
 

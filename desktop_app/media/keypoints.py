@@ -324,14 +324,15 @@ def keypoints_header(
     rotated_deg: int | None,
     mirrored: bool | None,
     look_ahead_frames: int = 0,
-    detected_every_frame: bool = False,
+    found_afresh: bool = False,
 ) -> dict[str, Any]:
     """What a JSON keypoints file says about where its numbers came from.
 
     `look_ahead_frames`: how many frames after each one the smoothing saw before its
-    landmarks were written (core.smoothing.LookAhead). `detected_every_frame`: whether the
-    people were found afresh in each frame, or followed by MediaPipe from the last frame's
-    landmarks and smoothed by its own filter first (PipelineSettings.detects_every_frame).
+    landmarks were written (core.smoothing.LookAhead). `found_afresh`: whether the people
+    were detected afresh in every frame (a picture, or one person in `posecam annotate`:
+    PipelineSettings.finds_afresh), or followed by MediaPipe from the last frame's
+    landmarks (and, with one person, smoothed by its own filter first).
 
     `rotated_deg` and `mirrored` say how the source's stored pictures were turned to come out
     upright, as a phone video asks (FrameSource.rotation and .mirrored): mirrored left to right
@@ -351,7 +352,7 @@ def keypoints_header(
         "smoothing": smoothing,
         "smoothing_strength": smoothing_strength,
         "smoothing_look_ahead_frames": look_ahead_frames,
-        "detected_every_frame": detected_every_frame,
+        "found_afresh_every_frame": found_afresh,
     }
 
 

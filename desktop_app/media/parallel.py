@@ -11,11 +11,13 @@ order, exactly as in a serial run.
 
 What differs from a serial run is the pose model's own history at each segment's start. A
 segment's model starts `WARM_UP_MS` early, on frames whose results are dropped, so that it
-is following the person by the segment's first frame. With two or more people wanted
-MediaPipe keeps no history (it detects every frame), and the results equal a serial run's.
-With one person its tracking and its own filter make each frame depend on all the frames
-before, so after a seam the landmarks wander within MediaPipe's own frame-to-frame noise of
-a serial run's (docs/performance.md measures how far) instead of equalling it.
+is following the person by the segment's first frame. With one person found afresh in every
+frame (annotate's default: core.pipeline.PipelineSettings.finds_afresh) the model keeps no
+history, and the results equal a serial run's. Where MediaPipe follows people from frame to
+frame (`--mediapipe-tracking`, `--smoothing none`, two or more wanted once it has found them
+all) each frame depends on the frames before, and more so with one person, whose landmarks
+its own filter smooths: after a seam they wander within MediaPipe's own frame-to-frame noise
+of a serial run's (docs/performance.md measures how far) instead of equalling it.
 
 A frame a segment did not give (a damaged file whose times a whole pass corrects, frames
 FFmpeg drops after a seek, a segment that failed) makes the caller fall back to its own

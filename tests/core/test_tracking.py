@@ -207,3 +207,34 @@ def test_the_usual_bone_length_is_numpys_90th_percentile_of_the_lengths_seen() -
         with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
             expected = np.nanpercentile(history, 90, axis=0)
         np.testing.assert_allclose(_ninetieth_percentile(history), expected, equal_nan=True)
+
+
+def _followed_x(smoother, frames: list[list[np.ndarray]]) -> list[tuple[int, float, bool]]:
+    """(id, nose x, coasting) of the one person drawn in each frame."""
+    out = []
+    for i, found in enumerate(frames):
+        (tracked,) = smoother.update([person(lm) for lm in found], i * FRAME_MS)
+        out.append((tracked.id, float(tracked.landmarks_px[IDX["nose"], 0]), tracked.coasting))
+    return out
+
+
+def test_one_wanted_and_found_afresh_a_missed_frame_does_not_hand_the_skeleton_on() -> None:
+    # One person wanted, the pose model looking for two (core.pipeline.finds_afresh): the
+    # person followed (x=300) is missed for two frames while someone else (x=800) is found.
+    user, other = standing(x=300.0), standing(x=800.0, scale=0.9)
+    frames = [[user, other]] * 5 + [[other]] * 2 + [[user, other]] * 5
+    waits = _followed_x(make_smoother("kalman", 0.5, 1, newcomers_wait=True), frames)
+    assert {pid for pid, _, _ in waits} == {0}
+    assert all(abs(x - 300.0) < 5.0 for _, x, _ in waits)
+    assert [coasting for _, _, coasting in waits] == [False] * 5 + [True] * 2 + [False] * 5
+    # Without it (the window, where the model looks for exactly the people wanted), the
+    # other person would have been taken at once, under the same id.
+    plain = _followed_x(make_smoother("kalman", 0.5, 1), frames)
+    assert any(abs(x - 800.0) < 5.0 for _, x, _ in plain)
+
+
+def test_one_wanted_among_several_the_largest_is_followed_first() -> None:
+    far, near = standing(x=300.0, scale=0.6), standing(x=800.0, scale=1.2)
+    smoother = make_smoother("kalman", 0.5, 1, newcomers_wait=True)
+    (tracked,) = smoother.update([person(far), person(near)], 0.0)
+    assert tracked.landmarks_px[IDX["nose"], 0] == pytest.approx(800.0)
