@@ -433,8 +433,9 @@ def print_margins(rows: list[tuple[Clip, Recording, Exercise]]) -> None:
 # -- each repetition's depth against the lag-free reference -----------------------------------
 #
 # The live depth is the counted angle at the turning point as the pipeline measures it while
-# the clip plays: MediaPipe in VIDEO mode (it tracks the person from frame to frame and, for
-# one person, filters its landmarks) and then PoseCam's smoothing. Both filters are causal: at
+# the clip plays: MediaPipe finding the person (afresh in every frame with annotate's defaults;
+# in VIDEO mode, following them from frame to frame and, for one person, filtering their
+# landmarks, with `--smoothing none`) and then PoseCam's smoothing. The filters are causal: at
 # a turning point one can lag and cut the extreme short, or, predicting from the speed, carry
 # past it. The reference (benchmarks/trust.py) is MediaPipe in IMAGE mode on every frame on its
 # own: no tracking, no temporal filter, nothing carried over from the frames before. Its
@@ -516,8 +517,9 @@ def compare_depths(reps: RepTracker, exercise: Exercise, reference: Reference) -
 #: --depth: what users get, and what tells the lag of each temporal filter from the 2D
 #: model's noise. MediaPipe filters its landmarks itself only when it looks for one person.
 DEPTH_SETUPS: dict[Setup, str] = {
-    ANNOTATE: "annotate's defaults, what users get: MediaPipe's VIDEO mode, which for one "
-    "person filters its landmarks itself, then PoseCam's Kalman smoothing",
+    ANNOTATE: "annotate's defaults, what users get: the person found afresh in every frame "
+    "(MediaPipe's IMAGE mode, no filter of its own; PipelineSettings.finds_afresh), then "
+    "PoseCam's Kalman smoothing",
     Setup("none"): "PoseCam's smoothing off: MediaPipe's VIDEO mode as it comes, its own "
     "filter still on",
     Setup(num_poses=2): "asking MediaPipe for up to 2 people, which turns its own filter "
