@@ -30,6 +30,12 @@ RUSHED_SHARE = 0.6
 #: A repetition whose angle was measured in less than this share of its frames was "partly
 #: seen": its depth and times may be off.
 SEEN_SHARE = 0.8
+#: Samples within this share of the repetition's range of its extreme are at the turn. A
+#: person who holds the bottom of a squat or the top of a press holds it only within the pose
+#: model's noise (the shared shoulder press clip's holds overhead wander by 3-5 degrees, about
+#: 3 % of its range), so the extreme sample is wherever the noise put it in the hold; the
+#: turning point is the hold's middle, where a person watching would put it.
+TURN_BAND_SHARE = 0.05
 
 
 class RepSample(NamedTuple):
@@ -52,7 +58,8 @@ class Rep:
 
     #: 1 for a person's first repetition.
     number: int
-    #: The last moment at rest before it, the turning point, the first moment back at rest.
+    #: The last moment at rest before it, the turning point (the middle of the time spent at
+    #: the extreme: TURN_BAND_SHARE), the first moment back at rest.
     start_s: float
     turn_s: float
     end_s: float
@@ -155,6 +162,8 @@ def measure_rep(
     # The rest position's extreme just before the repetition: standing tallest, arms lowest.
     rest = _finite([s.angle_deg for s in samples[: start + 1]])
     rest_extreme = (max if turn_is_low else min)(rest) if rest else samples[start].angle_deg
+    band = TURN_BAND_SHARE * abs(rest_extreme - depth)
+    held = [i for i in measured if abs(samples[i].angle_deg - depth) <= band]
     at_turn = [i for i in within if past_turn[i]] or [turn]
     differences = _finite([samples[i].left_deg - samples[i].right_deg for i in at_turn])
     leans = [(abs(i - turn), samples[i].trunk_lean_deg) for i in at_turn]
@@ -162,7 +171,7 @@ def measure_rep(
     rep = Rep(
         number=number,
         start_s=samples[start].time_s,
-        turn_s=samples[turn].time_s,
+        turn_s=(samples[held[0]].time_s + samples[held[-1]].time_s) / 2.0,
         end_s=samples[end].time_s,
         depth_deg=depth,
         range_deg=abs(rest_extreme - depth),

@@ -39,13 +39,14 @@ def test_a_squat_is_timed_between_the_threshold_crossings_and_measured() -> None
     counter = feed(RepCounter(SQUAT), angles)
     (rep,) = counter.reps
     # Down from 170 to 80 in 1 s: 9 degrees a frame from t=1.0; the last frame at or above
-    # 160 is t=1.1 (161), the bottom is reached at t=2.0 (held to 2.2), and on the way up
-    # (18 degrees a frame from t=2.3) 161.6 at t=2.8 is the first back at rest.
+    # 160 is t=1.1 (161), the bottom is reached at t=2.0 and held to 2.3 (the way up starts
+    # there, at 80), so the turn is the hold's middle, 2.15; on the way up (18 degrees a frame
+    # from t=2.3) 161.6 at t=2.8 is the first back at rest.
     assert rep.start_s == pytest.approx(1.1)
-    assert rep.turn_s == pytest.approx(2.0)
+    assert rep.turn_s == pytest.approx(2.15)
     assert rep.end_s == pytest.approx(2.8)
-    assert rep.time_out_s == pytest.approx(0.9)
-    assert rep.time_back_s == pytest.approx(0.8)
+    assert rep.time_out_s == pytest.approx(1.05)
+    assert rep.time_back_s == pytest.approx(0.65)
     assert rep.depth_deg == pytest.approx(80.0)
     assert rep.range_deg == pytest.approx(90.0)  # from standing at 170
     assert math.isnan(rep.asymmetry_deg) and math.isnan(rep.trunk_lean_deg)
@@ -60,7 +61,19 @@ def test_a_press_turns_at_its_top() -> None:
     (rep,) = counter.reps
     assert rep.depth_deg == pytest.approx(locked)
     assert rep.range_deg == pytest.approx(locked - racked)
-    assert rep.turn_s == pytest.approx(2.0)  # the first frame at the top
+    assert rep.turn_s == pytest.approx(2.25)  # the middle of the hold at the top, 2.0-2.5
+
+
+def test_the_turn_of_a_noisy_hold_is_its_middle_not_its_noisiest_frame() -> None:
+    # Held overhead from 2.0 to 3.0 s while the angle wanders by 3 degrees, its highest
+    # sample near the end: the turn is where the hold is, not where the noise peaked.
+    racked = 50.0
+    wander = [176.0, 177.5, 175.0, 176.5, 177.0, 175.5, 176.0, 177.0, 176.5, 178.0, 176.0]
+    angles = [racked] * 10 + ramp(racked, 176.0, 1.0) + wander + ramp(176.0, racked, 1.0)
+    counter = feed(RepCounter(PRESS), angles + [racked] * 5)
+    (rep,) = counter.reps
+    assert rep.depth_deg == pytest.approx(178.0)
+    assert rep.turn_s == pytest.approx(2.5, abs=0.11)
 
 
 def test_asymmetry_and_trunk_lean_are_read_past_the_turning_threshold() -> None:
