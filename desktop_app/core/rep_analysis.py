@@ -163,7 +163,8 @@ def measure_rep(
     rest = _finite([s.angle_deg for s in samples[: start + 1]])
     rest_extreme = (max if turn_is_low else min)(rest) if rest else samples[start].angle_deg
     band = TURN_BAND_SHARE * abs(rest_extreme - depth)
-    held = [i for i in measured if abs(samples[i].angle_deg - depth) <= band]
+    # `or`: no rest seen (NaN band) leaves the extreme sample itself.
+    held = [i for i in measured if abs(samples[i].angle_deg - depth) <= band] or [turn]
     at_turn = [i for i in within if past_turn[i]] or [turn]
     differences = _finite([samples[i].left_deg - samples[i].right_deg for i in at_turn])
     leans = [(abs(i - turn), samples[i].trunk_lean_deg) for i in at_turn]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from desktop_app.core.rep_analysis import REP_FIELDS, summarise
+from desktop_app.core.rep_analysis import REP_FIELDS, RepSample, measure_rep, summarise
 from desktop_app.core.reps import EXERCISES, MAX_REP_S, RepCounter
 
 SQUAT = EXERCISES["squat"]  # down 110, up 160
@@ -137,3 +137,15 @@ def test_plain_numbers_for_files() -> None:
     summary = summarise(counter.reps).as_dict()
     assert summary["reps"] == 1 and summary["depth_spread_deg"] == 0.0
     assert summarise([]).as_dict()["depth_mean_deg"] is None
+
+
+def test_a_repetition_with_no_rest_seen_before_it_turns_at_its_extreme() -> None:
+    # The joints unseen until the way down: no range to set the hold's band by.
+    nan = math.nan
+    samples = [
+        RepSample(time_s=i / FPS, angle_deg=a, left_deg=nan, right_deg=nan, trunk_lean_deg=nan)
+        for i, a in enumerate([nan, nan, 90.0, 80.0, 85.0, 160.0])
+    ]
+    rep = measure_rep(samples, start=1, end=5, turn_is_low=True, past_turn=[False] * 6, number=1)
+    assert rep.turn_s == pytest.approx(0.3) and rep.depth_deg == 80.0
+    assert math.isnan(rep.range_deg)
