@@ -88,6 +88,8 @@ LIMBS = np.array([11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28])
 SEEN = SEEN_VISIBILITY
 #: Limb bones whose length is checked for plausibility: upper arms, forearms, thighs, shins.
 LIMB_BONES = [(11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27), (24, 26), (26, 28)]
+#: Each bone's mirror in LIMB_BONES: the same bone on the other side of the body.
+_MIRROR_BONE = [2, 3, 0, 1, 6, 7, 4, 5]
 #: A drawn person this close to the reference person (mean limb distance, in person sizes)
 #: stands on them; further away it stands on nobody.
 ON_PERSON = 0.35
@@ -170,11 +172,18 @@ def build_reference(det: Detections) -> Reference:
         step = np.linalg.norm(points[2:] - points[:-2], axis=2) / (t_s[2:] - t_s[:-2])[:, None]
         speed[1:-1] = step / sizes[1:-1, None]
     seen = (raw[:, :, 3] >= SEEN) & present[:, None]
-    bones = []
+    lengths = []
     for a, b in LIMB_BONES:
         ok = seen[:, a] & seen[:, b]
-        lengths = np.linalg.norm(points[ok, a] - points[ok, b], axis=1) / sizes[ok]
-        bones.append(np.percentile(lengths, 99) if len(lengths) else 1.0)
+        lengths.append(np.linalg.norm(points[ok, a] - points[ok, b], axis=1) / sizes[ok])
+    # A bone is as long as its mirror on the other side of the body. Seen side on, the far
+    # limb is hidden and its few seen frames are foreshortened (a picture only ever shortens a
+    # bone): squat_side_02's far upper arm is seen in 2 frames, 0.04 of the person long, and a
+    # 0.08 drawn on a guessed elbow was called implausible against that.
+    bones = []
+    for own, mirror in zip(lengths, (lengths[i] for i in _MIRROR_BONE), strict=True):
+        both = np.concatenate([own, mirror])
+        bones.append(np.percentile(both, 99) if len(both) else 1.0)
     return Reference(points, seen, sizes, speed, present, np.array(bones))
 
 

@@ -8,6 +8,7 @@ MediaPipe's own deviation; the targets are 1.0x, here checked at 1.3x.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -71,3 +72,21 @@ def test_looking_ahead_as_the_window_and_annotate_do_follows_fast_limbs_closer(
         assert ahead.fast <= 1.05 * none.fast, (ahead.fast, none.fast)
         assert all(abs(e) <= 5.0 for e in ahead.angle_errors), ahead.angle_errors
     assert annotate.fast < window.fast
+
+
+def test_a_limb_seen_in_a_few_foreshortened_frames_is_judged_by_its_mirror(
+    trust, jumping_jack
+) -> None:
+    # Seen side on, the far arm is hidden; squat_side_02's is seen in 2 frames, foreshortened,
+    # and an upper arm drawn at a normal length was counted implausible against those.
+    bench, _ = trust
+    det, ref = jumping_jack
+    side_on = det.reference_px.copy()
+    side_on[2:, 13, 3] = 0.0  # the left elbow seen in the first two frames only ...
+    side_on[:2, 13, :2] = side_on[:2, 11, :2] + 5.0  # ... pointing at the camera
+    hidden = bench.build_reference(dataclasses.replace(det, reference_px=side_on))
+    left, right = bench.LIMB_BONES.index((11, 13)), bench.LIMB_BONES.index((12, 14))
+    assert hidden.bone_max[left] == hidden.bone_max[right]
+    assert hidden.bone_max[left] >= 0.9 * ref.bone_max[right]
+    drawn = bench.score(det, hidden, bench.run_smoother(det, "none", 2, 0.5))
+    assert drawn.implausible == 0
