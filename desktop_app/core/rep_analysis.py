@@ -3,10 +3,10 @@ and a set's summary.
 
 A repetition runs from the last moment the person was at rest (past the exercise's rest
 threshold: a squat's `up_deg`) to the first moment back, through the turning point between (the
-bottom of a squat, the top of a press), where the counted angle is at its extreme. The times
-are the threshold crossings, not the very start of the movement: a crossing is a clear moment
-on any repetition, while where a slow start "begins" is a matter of taste. Angles in degrees,
-times in seconds of the source (a file's own clock).
+bottom of a squat, the top of a press): the middle of the hold where the counted angle is at
+its extreme (TURN_BAND_SHARE). The times are the threshold crossings, not the very start of the
+movement: a crossing is a clear moment on any repetition, while where a slow start "begins" is
+a matter of taste. Angles in degrees, times in seconds of the source (a file's own clock).
 """
 
 from __future__ import annotations
@@ -63,9 +63,10 @@ class Rep:
     start_s: float
     turn_s: float
     end_s: float
-    #: The counted angle at the turning point: the bottom of a squat, the top of a press.
+    #: The counted angle at its extreme in the repetition: the bottom of a squat, the top of a
+    #: press (the turning point is the middle of the hold there, within TURN_BAND_SHARE).
     depth_deg: float
-    #: From the rest position before it (its extreme) to the turning point.
+    #: From the rest position before it (its extreme) to the repetition's extreme (depth_deg).
     range_deg: float
     #: Left minus right at the turning point (mean over the frames past the turning
     #: threshold); NaN unless both sides were counted.
@@ -163,16 +164,16 @@ def measure_rep(
     rest = _finite([s.angle_deg for s in samples[: start + 1]])
     rest_extreme = (max if turn_is_low else min)(rest) if rest else samples[start].angle_deg
     band = TURN_BAND_SHARE * abs(rest_extreme - depth)
-    # `or`: no rest seen (NaN band) leaves the extreme sample itself.
-    held = [i for i in measured if abs(samples[i].angle_deg - depth) <= band] or [turn]
+    held = _hold(samples, turn, band, start, end)
+    turn_s = (samples[held[0]].time_s + samples[held[-1]].time_s) / 2.0
     at_turn = [i for i in within if past_turn[i]] or [turn]
     differences = _finite([samples[i].left_deg - samples[i].right_deg for i in at_turn])
-    leans = [(abs(i - turn), samples[i].trunk_lean_deg) for i in at_turn]
+    leans = [(abs(samples[i].time_s - turn_s), samples[i].trunk_lean_deg) for i in at_turn]
     leans = [pair for pair in leans if not math.isnan(pair[1])]
     rep = Rep(
         number=number,
         start_s=samples[start].time_s,
-        turn_s=(samples[held[0]].time_s + samples[held[-1]].time_s) / 2.0,
+        turn_s=turn_s,
         end_s=samples[end].time_s,
         depth_deg=depth,
         range_deg=abs(rest_extreme - depth),
@@ -182,6 +183,30 @@ def measure_rep(
         seen_share=len(measured) / len(within),
     )
     return _with_issues(rep, earlier)
+
+
+def _hold(samples: Sequence[RepSample], turn: int, band: float, start: int, end: int) -> list[int]:
+    """The measured samples of the hold at the extreme `samples[turn]`: the unbroken stretch
+    around it within `band` degrees of it (unseen samples do not break it, a measured one
+    outside does), so that a repetition which comes back near its extreme later, after
+    leaving it, does not turn in between. A NaN band (no rest seen) is the extreme alone."""
+    depth = samples[turn].angle_deg
+
+    def held(i: int) -> bool | None:
+        """True in the band, False out of it, None unseen."""
+        angle = samples[i].angle_deg
+        return None if math.isnan(angle) else bool(abs(angle - depth) <= band)
+
+    first = last = turn
+    for i in range(turn - 1, start - 1, -1):
+        if held(i) is False:
+            break
+        first = i if held(i) else first
+    for i in range(turn + 1, end + 1):
+        if held(i) is False:
+            break
+        last = i if held(i) else last
+    return [i for i in range(first, last + 1) if held(i)] or [turn]
 
 
 def _with_issues(rep: Rep, earlier: Sequence[Rep]) -> Rep:

@@ -149,3 +149,39 @@ def test_a_repetition_with_no_rest_seen_before_it_turns_at_its_extreme() -> None
     rep = measure_rep(samples, start=1, end=5, turn_is_low=True, past_turn=[False] * 6, number=1)
     assert rep.turn_s == pytest.approx(0.3) and rep.depth_deg == 80.0
     assert math.isnan(rep.range_deg)
+
+
+def test_a_repetition_that_comes_back_near_its_extreme_turns_in_one_hold() -> None:
+    # Down to 80 (held 2.0-2.3 s: the way up starts at 80), half way up to 130 (still below
+    # the rest threshold, 160: one repetition) and down again to 81, then up: the second
+    # visit is within the hold's band (5 % of 90 degrees) but 1 s later, and the turn must
+    # not fall between the two, at 130, where the person was not turning.
+    angles = (
+        [170.0] * 10
+        + ramp(170.0, 80.0, 1.0)
+        + [80.0] * 3
+        + ramp(80.0, 130.0, 0.5)
+        + ramp(130.0, 81.0, 0.5)
+        + [81.0] * 3
+        + ramp(81.0, 170.0, 0.5)
+        + [170.0] * 5
+    )
+    counter = feed(RepCounter(SQUAT), angles)
+    (rep,) = counter.reps
+    assert rep.depth_deg == pytest.approx(80.0)
+    assert rep.turn_s == pytest.approx(2.15)  # the middle of the first hold
+    # An unseen frame inside the hold does not break it.
+    angles[21] = math.nan
+    (rep,) = feed(RepCounter(SQUAT), angles).reps
+    assert rep.turn_s == pytest.approx(2.15)
+
+
+def test_the_trunk_lean_is_read_at_the_turning_point() -> None:
+    # Held at the bottom from 2.0 to 2.5 s, deepest (by a hair) at its first frame, leaning
+    # 40 degrees there and 20 from 2.2 s on.
+    angles = [170.0] * 10 + ramp(170.0, 80.0, 1.0) + [79.5, 80, 80, 80, 80] + ramp(80, 170, 0.5)
+    angles += [170.0] * 5
+    lean = [40.0 if i < 22 else 20.0 for i in range(len(angles))]
+    (rep,) = feed(RepCounter(SQUAT), angles, trunk_lean_deg=lean).reps
+    assert rep.turn_s == pytest.approx(2.25)
+    assert rep.trunk_lean_deg == pytest.approx(20.0)
