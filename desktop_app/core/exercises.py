@@ -52,8 +52,13 @@ def check_name(name: str) -> None:
             f"{name!r} cannot name an exercise: use letters, digits, _ and -, starting with a "
             "letter, at most 40",
         )
-    if name.lower() in EXERCISES or name.lower() == "custom":
+    if _as_preset(name) in EXERCISES or name.lower() == "custom":
         raise PoseCamError(None, f"{name} is a preset's name; choose another")
+
+
+def _as_preset(name: str) -> str:
+    """The preset's key a typed name means, if any: case and `-` for `_` do not matter."""
+    return name.lower().replace("-", "_")
 
 
 #: The longest title (and joints text) an exercise keeps, in characters: it is drawn on the
@@ -150,6 +155,16 @@ def _path(name: str, folder: Path | None) -> Path:
     return (folder or exercises_folder()) / f"{name}.json"
 
 
+def _exactly_named(path: Path) -> bool:
+    """Whether `path` is a file named exactly so. On Windows and macOS `Jacks.json` also opens
+    `jacks.json`, whose exercise is called `jacks`: that one is found by the case-blind match,
+    under its own name."""
+    try:
+        return path.is_file() and path.name in os.listdir(path.parent)
+    except OSError:
+        return False
+
+
 def saved_exercises(folder: Path | None = None) -> tuple[dict[str, Exercise], list[InputError]]:
     """Every saved exercise by name, and a problem for each file that is not one (they are
     left where they are: the user may mend them)."""
@@ -173,14 +188,14 @@ def find_exercise(name: str, folder: Path | None = None) -> Exercise:
     PoseCamError (one line) when there is none, or its file is not one.
 
     Case does not matter (people type `Squat` or `SQUAT`; `shoulder-press` finds the preset
-    too), unless two saved exercises differ
-    only in case: then the exact name is needed."""
-    preset = name.lower().replace("-", "_")
-    if preset in EXERCISES:
-        return EXERCISES[preset]
+    too), unless two saved exercises differ only in case: then the exact name is needed. A
+    saved exercise of exactly that name comes first: one saved as `shoulder-press` before
+    names could mean a preset keeps meaning what its owner saved."""
     path = _path(name, folder)
-    if NAME_PATTERN.fullmatch(name) and path.is_file():
+    if NAME_PATTERN.fullmatch(name) and _exactly_named(path):
         return load_exercise(path)
+    if _as_preset(name) in EXERCISES:
+        return EXERCISES[_as_preset(name)]
     saved, _ = saved_exercises(folder)
     alike = [key for key in saved if key.lower() == name.lower()]
     if len(alike) == 1:

@@ -10,6 +10,7 @@ import pytest
 
 from desktop_app.core.exercises import (
     exercise_names,
+    exercise_to_json,
     find_exercise,
     load_exercise,
     remove_exercise,
@@ -46,6 +47,19 @@ def test_names_are_found_whatever_their_case(tmp_path: Path) -> None:
     assert find_exercise("Shoulder-Press", tmp_path) is EXERCISES["shoulder_press"]
     save_exercise(JACKS, tmp_path)
     assert find_exercise("Jacks", tmp_path) == JACKS
+
+
+def test_a_name_that_finds_a_preset_cannot_be_saved_and_an_old_one_keeps_its_meaning(
+    tmp_path: Path,
+) -> None:
+    for name in ("shoulder-press", "Jumping-Jack"):
+        with pytest.raises(PoseCamError, match="preset"):
+            save_exercise(Exercise(name, ("left_elbow",), 60.0, 120.0), tmp_path)
+    # Saved by a PoseCam from before names could mean a preset: still what its owner saved.
+    mine = Exercise("shoulder-press", ("left_elbow",), 60.0, 120.0)
+    (tmp_path / "shoulder-press.json").write_text(json.dumps(exercise_to_json(mine)))
+    assert find_exercise("shoulder-press", tmp_path) == mine
+    assert find_exercise("Shoulder-Press", tmp_path) is EXERCISES["shoulder_press"]
 
 
 def test_names_differing_only_in_case_need_the_exact_one(tmp_path: Path) -> None:
