@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
+#: Standard output's reader went away, as a shell reports a pipe's writer killed by SIGPIPE.
+EXIT_READER_GONE = 128 + 13
 
 
 # The most people `--num-poses` may ask for; the window's People box offers the same 1-10.
@@ -434,13 +436,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = with_notes(exc)
         print(f"posecam: interrupted{'; ' + kept if kept else ''}", file=sys.stderr)
         return stop.exit_code
+    except BrokenPipeError:
+        # Standard output's reader has gone (`posecam exercise list | head -3`): nothing more
+        # can be said to it, and not being heard is no error of ours. PoseCam writes to no
+        # other pipe. Its unwritten lines go nowhere, or Python's flush at exit would complain
+        # of the same pipe once more.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_READER_GONE
     except Exception as exc:
-        # A fault of ours, not the user's: one line here, the traceback in the log for a report.
-        print(
-            f"posecam: unexpected error: {_one_line(exc)} ({_log_unexpected(exc, argv)})",
-            file=sys.stderr,
-        )
-        return EXIT_USER_ERROR
+        return _unexpected(exc, argv)
+
+
+def _unexpected(exc: Exception, argv: Sequence[str] | None) -> int:
+    # A fault of ours, not the user's: one line here, the traceback in the log for a report.
+    print(
+        f"posecam: unexpected error: {_one_line(exc)} ({_log_unexpected(exc, argv)})",
+        file=sys.stderr,
+    )
+    return EXIT_USER_ERROR
 
 
 class _Stop:

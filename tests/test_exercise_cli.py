@@ -4,6 +4,9 @@ end to end on real footage (skipped without ../shared), and every bad input in o
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -170,3 +173,19 @@ def test_exercise_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "exercise")
     assert code == 2
     one_line_error(err, "ACTION")
+
+
+def test_a_listing_whose_reader_has_gone_ends_quietly(tmp_path: Path) -> None:
+    # `posecam exercise list | head -3`: the reader closes the pipe before PoseCam writes.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "desktop_app", "exercise", "list"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, env=env, timeout=300,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr  # 128 + SIGPIPE, as a shell says
+    assert done.stderr == ""
