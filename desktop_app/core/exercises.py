@@ -194,8 +194,9 @@ def find_exercise(name: str, folder: Path | None = None) -> Exercise:
     path = _path(name, folder)
     if NAME_PATTERN.fullmatch(name) and _exactly_named(path):
         return load_exercise(path)
-    if _as_preset(name) in EXERCISES:
-        return EXERCISES[_as_preset(name)]
+    preset = _as_preset(name)
+    if preset in EXERCISES:
+        return EXERCISES[preset]
     saved, _ = saved_exercises(folder)
     alike = [key for key in saved if key.lower() == name.lower()]
     if len(alike) == 1:

@@ -198,14 +198,10 @@ def _hold(samples: Sequence[RepSample], turn: int, band: float, start: int, end:
         return None if math.isnan(angle) else bool(abs(angle - depth) <= band)
 
     first = last = turn
-    for i in range(turn - 1, start - 1, -1):
-        if held(i) is False:
-            break
-        first = i if held(i) else first
-    for i in range(turn + 1, end + 1):
-        if held(i) is False:
-            break
-        last = i if held(i) else last
+    while first > start and held(first - 1) is not False:
+        first -= 1
+    while last < end and held(last + 1) is not False:
+        last += 1
     return [i for i in range(first, last + 1) if held(i)] or [turn]
 
 

@@ -363,11 +363,11 @@ class PersonTracker:
         ]
         new_people = [p for i, p in enumerate(people) if i not in matched_people]
         resumed = self._resume(coasting, new_people)
+        # Newcomers who wait (newcomers_wait) take no place from the people coasting.
+        waiting = 0 if s.newcomers_wait else len(new_people)
+        room = max(s.max_people - len(matches) - len(resumed) - waiting, 0)
         if s.newcomers_wait:
-            room = max(s.max_people - len(matches) - len(resumed), 0)
             new_people.sort(key=lambda p: person_size_px(p.landmarks_px), reverse=True)
-        else:
-            room = max(s.max_people - len(matches) - len(resumed) - len(new_people), 0)
         coasting.sort(key=lambda t: t.last_seen_s, reverse=True)
         keep_coasting = coasting[:room]
 
