@@ -1,7 +1,7 @@
 """The live view's speed: a video file released at a fixed frame rate stands in for a webcam.
 
     python benchmarks/live.py [--clip PATH] [--fps 30] [--seconds 20] [--record]
-                              [--num-poses N] [--look-ahead]
+                              [--num-poses N] [--look-ahead] [--find-every-frame]
 
 Runs the real worker (pose, default smoothing, drawing) and the real video view, offscreen,
 and prints: frames the source released, frames processed, frames displayed per second, frames
@@ -49,6 +49,11 @@ def main() -> int:
         action="store_true",
         help='with the window\'s "Look a frame ahead" on (each frame shown once the next is in)',
     )
+    parser.add_argument(
+        "--find-every-frame",
+        action="store_true",
+        help='with the window\'s "Find the person in every frame" on (one person)',
+    )
     args = parser.parse_args()
     clip = benchmark_clip(args.clip)
 
@@ -65,7 +70,11 @@ def main() -> int:
     view.resize(1280, 720)
     view.show()
     settings = replace(
-        Settings(), loop_video=False, num_poses=args.num_poses, look_ahead=args.look_ahead
+        Settings(),
+        loop_video=False,
+        num_poses=args.num_poses,
+        look_ahead=args.look_ahead,
+        find_every_frame=args.find_every_frame,
     )
     folder = Path(tempfile.mkdtemp(prefix="posecam-live-"))
     recording = RecordingPaths(folder / "live.mp4", keypoints=folder / "live.csv")
@@ -142,6 +151,7 @@ def main() -> int:
         f"clip: {clip.name}, released at {args.fps:g} fps for {duration:g} s, "
         f"{args.num_poses} {'person' if args.num_poses == 1 else 'people'} wanted"
         + (", a frame ahead" if args.look_ahead else "")
+        + (", found in every frame" if settings.pipeline().finds_afresh else "")
     )
     print(f"displayed: {painted} frames, {painted / duration:.1f} per second")
     print(f"skipped (processing busy): {round(args.fps * duration) - processed} frames")

@@ -20,7 +20,9 @@ all in percent of the person's size:
   people, implausible skeletons, id switches.
 
 `kalman` is drawn as the window draws it (each frame at once, or with `--window-look-ahead`
-a frame ahead, as the window's "Look a frame ahead" does: `window_frames`), `annotate` as
+a frame ahead, as the window's "Look a frame ahead" does: `window_frames`; with
+`--window-finds-afresh` from the person found in every frame, as its "Find the person in every
+frame" does), `annotate` as
 `posecam annotate` does (`--look-ahead`, a tenth of a second by default); each is judged on
 the targets against `none`.
 
@@ -474,6 +476,12 @@ def main() -> int:
         help='the window\'s rows with its "Look a frame ahead" setting on (default: off)',
     )
     parser.add_argument(
+        "--window-finds-afresh",
+        action="store_true",
+        help='the window\'s rows with its "Find the person in every frame" setting on'
+        " (--num-poses 1; default: off)",
+    )
+    parser.add_argument(
         "--no-fresh-look",
         dest="fresh_look",
         action="store_false",
@@ -543,8 +551,10 @@ def main() -> int:
                     n,
                     args.strength,
                     ahead.get(mode, 0),
-                    # As `posecam annotate` finds people; the window lets MediaPipe follow.
-                    find_every_frame=mode == "annotate" and not args.mediapipe_tracking,
+                    # As `posecam annotate` finds people; the window lets MediaPipe follow
+                    # unless told to find the person in every frame.
+                    find_every_frame=(mode == "annotate" and not args.mediapipe_tracking)
+                    or (mode == "kalman" and args.window_finds_afresh),
                 )
                 results[mode] = score(det, ref, run, angle_ref)
             still_jitters(ref, list(results.values()))

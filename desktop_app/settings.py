@@ -64,6 +64,12 @@ class Settings:
     #: Off by default: it adds a frame (33 ms at 30 fps) to what the view lags the camera,
     #: which the live view's latency target (p95 <= 60 ms) leaves no room for.
     look_ahead: bool = False
+    #: With one person wanted and smoothing on: find them afresh in every frame, as
+    #: `posecam annotate` does (PipelineSettings.find_every_frame), instead of letting
+    #: MediaPipe follow them from the last frame. The skeleton stays closer to fast limbs
+    #: (docs/smoothing.md, "Found afresh in the window"), but the pose model's person detector
+    #: then runs on every frame, which a slow computer pays for in frame rate and delay.
+    find_every_frame: bool = False
     #: The pose model's detection and tracking confidence, 0-1.
     min_confidence: float = 0.5
     #: Most people to find in a frame.
@@ -114,6 +120,7 @@ class Settings:
             show_count=self.show_count,
             mirror=self.mirror,
             style=self.style,
+            find_every_frame=self.find_every_frame,
         )
 
 

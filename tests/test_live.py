@@ -142,6 +142,31 @@ def test_a_live_recording_with_an_exercise_has_its_repetitions_table(
     assert table[1:] == []
 
 
+def test_the_window_can_find_the_person_in_every_frame_as_annotate_does(
+    model, short_clip: Path, tmp_path: Path
+) -> None:
+    from desktop_app.settings import Settings
+
+    headers = {}
+    for chosen in (False, True):
+        control = LiveControl()
+        paths = RecordingPaths.beside(
+            tmp_path / f"rec_{chosen}.mp4", raw_video=False, keypoints_format="json"
+        )
+        reports = Reports({1: lambda c=control, p=paths: c.start_recording(p)})
+        settings = Settings(find_every_frame=chosen).pipeline()
+        loop = LiveLoop(
+            lambda: VideoFileSource(short_clip), settings, model, reports, control, False
+        )
+        assert loop.run().ended and not reports.problems
+        data = json.loads(paths.keypoints.read_text())
+        headers[chosen] = data["found_afresh_every_frame"]
+        # Grace Hopper is in every frame, found afresh or followed: one person each time.
+        assert data["frames"] and all(len(f["persons"]) == 1 for f in data["frames"])
+    # Off by default (it costs the window time); on, the recording says how she was found.
+    assert headers == {False: False, True: True}
+
+
 def _looking_ahead() -> PipelineSettings:
     """The window's settings with "Look a frame ahead": each frame waits for the next."""
     from desktop_app.settings import Settings

@@ -26,6 +26,7 @@ def test_round_trip(tmp_path: Path) -> None:
         smoothing_strength=0.25,
         num_poses=3,
         mirror=True,
+        find_every_frame=True,
         last_source="/videos/a.mp4",
     )
     path = tmp_path / "deep" / "settings.json"

@@ -164,6 +164,15 @@ class SettingsPanel(QWidget):
             " closer on fast moves, one frame later (33 ms at 30 fps). Kalman smoothing only."
         )
         form.addRow(self.look_ahead)
+        self.find_every_frame = self._check(
+            "Find the person in every frame (follows fast moves)", "find_every_frame"
+        )
+        self.find_every_frame.setToolTip(
+            "Look for the person afresh in every frame instead of following them from the"
+            " last: closer on fast moves, but the pose model takes longer per frame (a slow"
+            " computer shows fewer frames per second). One person, with smoothing on."
+        )
+        form.addRow(self.find_every_frame)
         self.confidence = _number_box(limits.CONFIDENCE, singleStep=0.05, decimals=2)
         self.confidence.setToolTip("How sure the model must be that a person is there")
         self.confidence.valueChanged.connect(lambda v: self._set(min_confidence=float(v)))
@@ -391,6 +400,10 @@ class SettingsPanel(QWidget):
             self.strength.setValue(round(settings.smoothing_strength * 100))
             # Only a smoothing that can revise what it showed looks ahead.
             self.look_ahead.setEnabled(revises(settings.smoothing, settings.smoothing_strength))
+            # Only where it would take effect (PipelineSettings.finds_afresh says when).
+            self.find_every_frame.setEnabled(
+                replace(settings, find_every_frame=True).pipeline().finds_afresh
+            )
             self.confidence.setValue(settings.min_confidence)
             self.people.setValue(settings.num_poses)
             size = (settings.camera_width_px, settings.camera_height_px)

@@ -63,6 +63,24 @@ def test_the_strength_slider_spans_the_strengths_allowed(panel: SettingsPanel) -
     )
 
 
+def test_finding_the_person_in_every_frame_is_offered_where_it_takes_effect(
+    panel: SettingsPanel,
+) -> None:
+    assert not panel.find_every_frame.isChecked()  # off by default: it costs frame rate
+    assert not panel.session.settings.pipeline().finds_afresh
+    panel.find_every_frame.setChecked(True)
+    assert panel.session.settings.find_every_frame
+    assert panel.session.settings.pipeline().finds_afresh
+    panel.people.setValue(2)  # only one person is ever found afresh (finds_afresh)
+    assert not panel.find_every_frame.isEnabled()
+    assert not panel.session.settings.pipeline().finds_afresh
+    panel.people.setValue(1)
+    assert panel.find_every_frame.isEnabled() and panel.find_every_frame.isChecked()
+    panel.strength.setValue(0)  # MediaPipe's output as it is: nothing of PoseCam's follows
+    assert not panel.find_every_frame.isEnabled()
+    assert not panel.session.settings.pipeline().finds_afresh
+
+
 def test_looking_a_frame_ahead_is_offered_with_kalman_only_and_reaches_the_pipeline(
     panel: SettingsPanel,
 ) -> None:
