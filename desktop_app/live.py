@@ -23,6 +23,7 @@ from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline, RepState
 from desktop_app.core.smoothing import LIVE_LONGEST_WAIT_S, live_frames_wait
 from desktop_app.errors import PoseCamError
+from desktop_app.media.finding_ahead import FindingAhead
 from desktop_app.media.keypoints import keypoints_header
 from desktop_app.media.live_feed import FeedFrame, FeedInfo, LiveFeed
 from desktop_app.media.recorder import Recorder, RecordingPaths, RecordingStatus
@@ -79,7 +80,7 @@ class LiveControl:
 
     def configure(self, settings: PipelineSettings) -> None:
         """Process and draw with `settings` from the next frame on."""
-        self._commands.put(lambda loop: loop.pipeline.configure(settings))
+        self._commands.put(lambda loop: loop.configure(settings))
 
     def reset_reps(self) -> None:
         self._commands.put(lambda loop: loop.pipeline.reset_reps())
@@ -140,43 +141,56 @@ class LiveLoop:
         self.listener = listener
         self.control = control
         self.model = model
-        # The pose model is ready before the first frame arrives, so none is skipped for it.
-        self.pipeline = PosePipeline(model, settings)
+        # The people in each frame are found on threads of their own (media.finding_ahead),
+        # so the pipeline needs no pose model of its own.
+        self.pipeline = PosePipeline(model, settings, load_now=False)
         self.feed = LiveFeed(open_source, loop=loop_video)
         self.feed.set_paused(paused)
+        # The pose model is ready before the first frame arrives, so none is skipped for it.
+        self.finding = FindingAhead(self.feed, model, settings)
         self.recorder: Recorder | None = None
         self._fps, self._inference = RateMeter(), MeanMeter()
         #: The frames taken and not yet shown, oldest first: each result is the oldest's.
         self._taken: deque[FeedFrame] = deque()
 
+    def configure(self, settings: PipelineSettings) -> None:
+        """Process and draw with `settings` from the next frame on; people are found with
+        them in the frames taken from now on."""
+        self.pipeline.configure(settings)
+        self.finding.configure(settings)
+
     def run(self) -> LiveEnd:
-        feed, pipeline = self.feed, self.pipeline
+        feed, pipeline, finding = self.feed, self.pipeline, self.finding
         opened = False
         feed.start()
+        finding.start()
         try:
             while not self.control.stopping:
                 self.control.apply(self)
-                fed = feed.next_frame(timeout_s=self._wait_s())
+                got = finding.next(timeout_s=self._wait_s())
                 if not opened and feed.info is not None:
                     opened = True
                     self.listener.on_source_opened(feed.info)
-                if fed is None:
+                if got is None:
                     if self.control.stopping:
                         break
                     # No newer frame yet (paused, a slow camera) or ever (the end): show the
                     # frames held rather than keep them waiting.
                     self._show(pipeline.flush())
-                    if feed.ended:
+                    if finding.exhausted:
                         break
                     continue
-                # Commands given while the frame was awaited apply to it.
+                fed, found = got
+                # Commands given while the frame was awaited apply to it (its people were
+                # found with the settings of when it was taken).
                 self.control.apply(self)
                 self._taken.append(fed)
-                self._show(pipeline.process_held(fed.frame))
+                self._show(pipeline.process_held(fed.frame, found=found))
                 if not self._waits() and not self.control.stopping:
                     self._show(pipeline.flush())
         finally:
             feed.stop()
+            finding.close()
             # Every way out (stop, source ended, an error) finalises the recording.
             self.stop_recording()
             pipeline.close()
@@ -197,8 +211,9 @@ class LiveLoop:
 
     @property
     def frames_waiting(self) -> int:
-        """Frames taken from the source and not yet shown (held for the look-ahead)."""
-        return len(self._taken)
+        """Frames taken from the source and not yet shown: being found, or held for the
+        look-ahead."""
+        return len(self._taken) + self.finding.waiting
 
     def _show(self, results: list[FrameResult]) -> None:
         """Record and hand on the results now due, oldest first."""

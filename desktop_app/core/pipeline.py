@@ -103,6 +103,12 @@ class PipelineSettings:
             and smooths(self.smoothing, self.smoothing_strength)
         )
 
+    @property
+    def finding(self) -> tuple[object, ...]:
+        """What the pose model's instances are built for (PoseFinder): settings that differ
+        here need new ones, which restarts MediaPipe's following of people."""
+        return (self.num_poses, self.min_confidence, self.look_again, self.finds_afresh)
+
 
 #: People the pose model looks for when one is found afresh in every frame: someone else in
 #: view stays a candidate, so that the tracker keeps following its person rather than
@@ -321,12 +327,8 @@ class PosePipeline(Closeable):
     def configure(self, settings: PipelineSettings) -> None:
         """Use `settings` from the next frame on."""
         old, self.settings = self.settings, settings
-        if (old.num_poses, old.min_confidence, old.look_again, old.finds_afresh) != (
-            settings.num_poses,
-            settings.min_confidence,
-            settings.look_again,
-            settings.finds_afresh,
-        ):
+        # A pipeline whose frames are found elsewhere (load_now=False) has none to rebuild.
+        if old.finding != settings.finding and self._finder is not None:
             self._build_finder()
         if (
             old.smoothing,

@@ -108,6 +108,11 @@ class LiveFeed:
         return self._ended
 
     @property
+    def stopping(self) -> bool:
+        """`stop()` was called: no frame will come any more."""
+        return self._stopping
+
+    @property
     def paused(self) -> bool:
         return self._paused
 
