@@ -21,6 +21,37 @@ from desktop_app.core.skeleton import NUM_LANDMARKS
 _Z_NOISE_FACTOR = 3.0
 
 
+#: Time constant of the low-pass on each landmark's visibility, in seconds. MediaPipe steadies
+#: the visibilities it gives when it follows one person; found afresh in every frame (and with
+#: two or more people) they come as measured, and a landmark's visibility crosses the drawing
+#: threshold (0.5) about ten times as often: 13.5 times a second on the taiji clip against
+#: MediaPipe's 1.3, so its bones blink. Over 0.2 s it is 1.6 there, and a landmark coming into
+#: view is shown about 0.15 s later.
+VISIBILITY_TIME_S = 0.2
+
+
+class SteadyVisibility:
+    """Each landmark's visibility through a first-order low-pass of VISIBILITY_TIME_S (real
+    time steps, as everything here), so that one that hovers near a threshold does not make its
+    bones blink or its angle come and go. Starts at the first visibility measured."""
+
+    def __init__(self) -> None:
+        self.value = np.zeros(NUM_LANDMARKS)
+        self._time_s: float | None = None
+
+    def reset(self) -> None:
+        self._time_s = None
+
+    def update(self, measured: np.ndarray, time_s: float) -> np.ndarray:
+        if self._time_s is None:
+            self.value = measured.astype(np.float64)
+        else:
+            dt = max(time_s - self._time_s, 0.0)
+            self.value = self.value + dt / (VISIBILITY_TIME_S + dt) * (measured - self.value)
+        self._time_s = time_s
+        return self.value
+
+
 def _with_visibility(positions: np.ndarray, visibility: np.ndarray) -> np.ndarray:
     """(33, 4) float32 landmarks from (33, 3) positions and (33,) visibility."""
     out = np.empty((NUM_LANDMARKS, 4), np.float32)
@@ -404,7 +435,8 @@ class KalmanLandmarkFilter:
     explained by "still" and held steady. benchmarks/trust.py measures both on real clips
     against a lag-free reference. Cost: about twice one filter, well under a millisecond.
 
-    Measurement noise grows as visibility falls and scales with the person's size.
+    Measurement noise grows as visibility falls (the visibility measured in that frame) and
+    scales with the person's size. The visibility given out is steadied (SteadyVisibility).
 
     With `keep_steps`, each step's result can be revised later (`revisable`) with up to that
     many steps that followed it (TwoModeKalman.smoothed): for `posecam annotate`, which can
@@ -428,6 +460,7 @@ class KalmanLandmarkFilter:
             1 + NUM_LANDMARKS, s.measurement_noise, noises, s, keep_steps=keep_steps
         )
         self.visibility = np.zeros(NUM_LANDMARKS)
+        self._steady = SteadyVisibility()
         # Which steps `revisable` can still reach: counted from the last reset.
         self._resets = 0
         self._steps_taken = 0
@@ -439,6 +472,7 @@ class KalmanLandmarkFilter:
 
     def reset(self) -> None:
         self.kalman.reset()
+        self._steady.reset()
         self._resets += 1
         self._steps_taken = 0
         self._visibilities.clear()
@@ -463,18 +497,18 @@ class KalmanLandmarkFilter:
     def step(self, landmarks: np.ndarray | None, time_s: float, size_px: float) -> np.ndarray:
         """Advance to `time_s` and take `landmarks` (33, 4: x, y, z, visibility) if given.
 
-        Returns (33, 4): filtered x, y, z and the visibility last measured.
+        Returns (33, 4): filtered x, y, z and the steadied visibility (the last while no
+        landmarks come).
         """
         if landmarks is None:
             filtered = self.kalman.step(None, None, time_s, size_px)
         else:
             points = landmarks[:, :3].astype(np.float64)
-            self.visibility = landmarks[:, 3].astype(np.float64)
+            seen = landmarks[:, 3].astype(np.float64)
+            self.visibility = self._steady.update(seen, time_s)
             anchor = points[_ANCHOR].mean(axis=0, keepdims=True)
             measured = np.concatenate([anchor, points - anchor])
-            visibility = np.concatenate(
-                [self.visibility[_ANCHOR].mean(keepdims=True), self.visibility]
-            )
+            visibility = np.concatenate([seen[_ANCHOR].mean(keepdims=True), seen])
             filtered = self.kalman.step(measured, visibility, time_s, size_px)
         self._steps_taken += 1
         self._visibilities.append(self.visibility.copy())
@@ -517,6 +551,7 @@ class OneEuroLandmarkFilter:
         self.position = np.zeros((NUM_LANDMARKS, 3))
         self.speed = np.zeros((NUM_LANDMARKS, 3))
         self.visibility = np.zeros(NUM_LANDMARKS)
+        self._steady = SteadyVisibility()
 
     @property
     def started(self) -> bool:
@@ -524,6 +559,7 @@ class OneEuroLandmarkFilter:
 
     def reset(self) -> None:
         self._time_s = None
+        self._steady.reset()
 
     def step(self, landmarks: np.ndarray | None, time_s: float, size_px: float) -> np.ndarray:
         if landmarks is None:
@@ -532,7 +568,7 @@ class OneEuroLandmarkFilter:
             # No model of motion to coast with: hold the last position.
             return self.output()
         measured = landmarks[:, :3].astype(np.float64)
-        self.visibility = landmarks[:, 3].astype(np.float64)
+        self.visibility = self._steady.update(landmarks[:, 3], time_s)
         if self._time_s is None:
             self.position = measured.copy()
             self.speed[:] = 0.0

@@ -61,6 +61,35 @@ def test_a_still_noisy_person_gets_steadier(make) -> None:
     assert np.abs((np.array(smooth)[-30:] - truth).mean(axis=(0, 1))).max() < 0.3
 
 
+@pytest.mark.parametrize("make", [KalmanLandmarkFilter, OneEuroLandmarkFilter])
+def test_a_visibility_hovering_at_the_threshold_does_not_blink(make) -> None:
+    # Found afresh in every frame, a half-hidden elbow's visibility jumps about 0.5 from frame
+    # to frame; drawn as measured its bones would come and go at 15 Hz.
+    filt = make()
+    shown = []
+    for i in range(60):
+        lm = pose(vis=0.56 if i % 2 == 0 else 0.44)
+        shown.append(filt.step(lm, i / 30, SIZE_PX)[:, 3])
+    settled = np.array(shown)[15:, 0]
+    assert np.ptp(settled) < 0.03, settled  # within a few hundredths of the mean
+    assert abs(settled.mean() - 0.5) < 0.02
+
+
+@pytest.mark.parametrize("make", [KalmanLandmarkFilter, OneEuroLandmarkFilter])
+def test_a_landmark_coming_into_view_is_shown_within_a_fifth_of_a_second(make) -> None:
+    filt = make()
+    first_shown = None
+    for i in range(30):
+        t = i / 30
+        lm = pose(vis=0.1 if t < 0.5 else 0.95)
+        if filt.step(lm, t, SIZE_PX)[0, 3] >= 0.5 and first_shown is None:
+            first_shown = t
+    assert first_shown is not None and 0.5 < first_shown <= 0.5 + 0.2, first_shown
+    # Restarted (a new person, a scene cut), the first visibility measured is given at once.
+    filt.reset()
+    assert filt.step(pose(vis=0.9), 2.0, SIZE_PX)[0, 3] == pytest.approx(0.9)
+
+
 def test_a_step_is_caught_within_three_frames() -> None:
     filt = KalmanLandmarkFilter()
     for i in range(30):
