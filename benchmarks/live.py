@@ -1,7 +1,7 @@
 """The live view's speed: a video file released at a fixed frame rate stands in for a webcam.
 
     python benchmarks/live.py [--clip PATH] [--fps 30] [--seconds 20] [--record]
-                              [--num-poses N] [--look-ahead] [--find-every-frame]
+                              [--num-poses N] [--look-ahead] [--mediapipe-tracking]
 
 Runs the real worker (pose, default smoothing, drawing) and the real video view, offscreen,
 and prints: frames the source released, frames processed, frames displayed per second, frames
@@ -50,9 +50,10 @@ def main() -> int:
         help='with the window\'s "Look a frame ahead" on (each frame shown once the next is in)',
     )
     parser.add_argument(
-        "--find-every-frame",
+        "--mediapipe-tracking",
         action="store_true",
-        help='with the window\'s "Find the person in every frame" on (one person)',
+        help='with the window\'s "Find the person in every frame" off: MediaPipe follows the'
+        " one person from frame to frame",
     )
     args = parser.parse_args()
     clip = benchmark_clip(args.clip)
@@ -74,7 +75,7 @@ def main() -> int:
         loop_video=False,
         num_poses=args.num_poses,
         look_ahead=args.look_ahead,
-        find_every_frame=args.find_every_frame,
+        find_every_frame=not args.mediapipe_tracking,
     )
     folder = Path(tempfile.mkdtemp(prefix="posecam-live-"))
     recording = RecordingPaths(folder / "live.mp4", keypoints=folder / "live.csv")

@@ -20,9 +20,7 @@ all in percent of the person's size:
   people, implausible skeletons, id switches.
 
 `kalman` is drawn as the window draws it (each frame at once, or with `--window-look-ahead`
-a frame ahead, as the window's "Look a frame ahead" does: `window_frames`; with
-`--window-finds-afresh` from the person found in every frame, as its "Find the person in every
-frame" does), `annotate` as
+a frame ahead, as the window's "Look a frame ahead" does: `window_frames`), `annotate` as
 `posecam annotate` does (`--look-ahead`, a tenth of a second by default); each is judged on
 the targets against `none`.
 
@@ -33,12 +31,12 @@ nothing. The mirrored view has errors of its own (at the bottom of a frontal squ
 angle differs from the plain view's by 10-25 degrees), so rep angles are judged against the
 plain reference either way.
 
-With `--num-poses 1` the window's detections are the pipeline's: MediaPipe's tracking checked
-by PoseCam's fresh look (core/fresh_look.py); `--no-fresh-look` shows MediaPipe's alone.
-`annotate` finds the person afresh in every frame, as `posecam annotate` does (the detections
-with two wanted, of which the tracker keeps one), or with `--mediapipe-tracking` takes the
-window's detections, as `posecam annotate --mediapipe-tracking` does. `none` is MediaPipe's
-output as it is either way.
+With `--num-poses 1` the window and `annotate` find the person afresh in every frame, as both
+do by default (the detections with two wanted, of which the tracker keeps one). With
+`--mediapipe-tracking` MediaPipe follows the person instead, as in the window with "Find the
+person in every frame" off and in `posecam annotate --mediapipe-tracking`: the detections are
+the pipeline's, MediaPipe's tracking checked by PoseCam's fresh look (core/fresh_look.py;
+`--no-fresh-look` shows MediaPipe's alone). `none` is MediaPipe's output as it is either way.
 
 The pose model runs once per clip (cached, see trust_data.py); the smoothers then run on the
 recorded detections. Prints a table per clip and PASS/FAIL per target. Not a test.
@@ -476,12 +474,6 @@ def main() -> int:
         help='the window\'s rows with its "Look a frame ahead" setting on (default: off)',
     )
     parser.add_argument(
-        "--window-finds-afresh",
-        action="store_true",
-        help='the window\'s rows with its "Find the person in every frame" setting on'
-        " (--num-poses 1; default: off)",
-    )
-    parser.add_argument(
         "--no-fresh-look",
         dest="fresh_look",
         action="store_false",
@@ -490,8 +482,9 @@ def main() -> int:
     parser.add_argument(
         "--mediapipe-tracking",
         action="store_true",
-        help="annotate's rows as `posecam annotate --mediapipe-tracking` draws them: with one "
-        "person, MediaPipe follows them instead of finding them in every frame",
+        help="with one person, MediaPipe follows them instead of finding them in every frame:"
+        " the window's rows with \"Find the person in every frame\" off, annotate's as"
+        " `posecam annotate --mediapipe-tracking` draws them",
     )
     parser.add_argument(
         "--reference",
@@ -551,10 +544,9 @@ def main() -> int:
                     n,
                     args.strength,
                     ahead.get(mode, 0),
-                    # As `posecam annotate` finds people; the window lets MediaPipe follow
-                    # unless told to find the person in every frame.
-                    find_every_frame=(mode == "annotate" and not args.mediapipe_tracking)
-                    or (mode == "kalman" and args.window_finds_afresh),
+                    # As the window and `posecam annotate` find people (`none`: as
+                    # MediaPipe gives them, whatever this says).
+                    find_every_frame=not args.mediapipe_tracking,
                 )
                 results[mode] = score(det, ref, run, angle_ref)
             still_jitters(ref, list(results.values()))

@@ -182,10 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--mediapipe-tracking",
         action="store_true",
         help="with one person: let MediaPipe follow them from frame to frame and smooth them "
-        "with its own filter first, as the window does, instead of finding them afresh in "
-        "every frame: faster, but the skeleton lags more and can stay on a wrong pose for up "
-        "to half a second (no effect with --smoothing none, which is MediaPipe's own output, "
-        "or with --num-poses 2 or more)",
+        'with its own filter first, as the window does with "Find the person in every '
+        'frame" off, instead of finding them afresh in every frame: faster, but the skeleton '
+        "lags more and can stay on a wrong pose for up to half a second (no effect with "
+        "--smoothing none, which is MediaPipe's own output, or with --num-poses 2 or more)",
     )
     annotate.add_argument(
         "--num-poses",

@@ -163,8 +163,9 @@ def test_the_window_can_find_the_person_in_every_frame_as_annotate_does(
         headers[chosen] = data["found_afresh_every_frame"]
         # Grace Hopper is in every frame, found afresh or followed: one person each time.
         assert data["frames"] and all(len(f["persons"]) == 1 for f in data["frames"])
-    # Off by default (it costs the window time); on, the recording says how she was found.
+    # The recording says how she was found.
     assert headers == {False: False, True: True}
+    assert Settings().find_every_frame  # the window's default, as annotate's
 
 
 def _looking_ahead() -> PipelineSettings:

@@ -18,9 +18,9 @@ benchmarks/trust.py: see docs/smoothing.md.
 
 Cost: one more pose inference per look (at 0.5 s apart, 14 % more pose time at 30 fps:
 benchmarks/stages.py) and about 30 ms on the rare frame where the track is restarted. It is
-used only where MediaPipe follows one person (the window, and `posecam annotate
---mediapipe-tracking`); `posecam annotate` otherwise finds that person afresh in every frame
-(core.pipeline.PipelineSettings.finds_afresh), which leaves nothing to check.
+used only where MediaPipe follows one person (the window with "Find the person in every frame"
+off, and `posecam annotate --mediapipe-tracking`); otherwise both find that person afresh in
+every frame (core.pipeline.PipelineSettings.finds_afresh), which leaves nothing to check.
 """
 
 from __future__ import annotations

@@ -77,8 +77,9 @@ class PipelineSettings:
     #: (LIVE_LOOK_AHEAD_FRAMES); 0 draws each frame at once.
     look_ahead_frames: int = 0
     #: With one person wanted and PoseCam's own smoothing: find the person afresh in every
-    #: frame instead of letting MediaPipe follow them (see `finds_afresh`). On in `posecam
-    #: annotate`, off in the window (it costs time a live view does not have).
+    #: frame instead of letting MediaPipe follow them (see `finds_afresh`). On by default in
+    #: `posecam annotate` and in the window (settings.Settings.find_every_frame), where two pose
+    #: models take turns to keep up (media.finding_ahead).
     find_every_frame: bool = False
 
     @property

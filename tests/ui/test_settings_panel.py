@@ -66,10 +66,12 @@ def test_the_strength_slider_spans_the_strengths_allowed(panel: SettingsPanel) -
 def test_finding_the_person_in_every_frame_is_offered_where_it_takes_effect(
     panel: SettingsPanel,
 ) -> None:
-    assert not panel.find_every_frame.isChecked()  # off by default: it costs frame rate
+    assert panel.find_every_frame.isChecked()  # on by default: it follows fast limbs
+    assert panel.session.settings.pipeline().finds_afresh
+    panel.find_every_frame.setChecked(False)
+    assert not panel.session.settings.find_every_frame
     assert not panel.session.settings.pipeline().finds_afresh
     panel.find_every_frame.setChecked(True)
-    assert panel.session.settings.find_every_frame
     assert panel.session.settings.pipeline().finds_afresh
     panel.people.setValue(2)  # only one person is ever found afresh (finds_afresh)
     assert not panel.find_every_frame.isEnabled()
