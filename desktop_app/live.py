@@ -21,7 +21,7 @@ from typing import Protocol
 from desktop_app.core.metrics import MeanMeter, RateMeter
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import FrameResult, PipelineSettings, PosePipeline, RepState
-from desktop_app.core.smoothing import LIVE_LONGEST_WAIT_S, live_frames_wait
+from desktop_app.core.smoothing import LIVE_LONGEST_HOLD_S, LIVE_LONGEST_WAIT_S, live_frames_wait
 from desktop_app.errors import PoseCamError
 from desktop_app.media.finding_ahead import FindingAhead
 from desktop_app.media.keypoints import keypoints_header
@@ -123,7 +123,8 @@ class LiveLoop:
 
     With the settings' `look_ahead_frames`, each frame is shown (and recorded) once the next
     is in, its people revised with what followed, or LIVE_LONGEST_WAIT_S after it was
-    captured without one (a paused video, a camera that stalls); a still picture and a source
+    captured without one (a paused video, a camera that stalls; a next that came by then is
+    waited for while its people are found, until LIVE_LONGEST_HOLD_S); a still picture and a source
     slower than one frame per LIVE_LONGEST_WAIT_S show each frame at once (waiting would
     only delay it); at the source's end every frame is shown. A stop ends with the frame last
     shown."""
@@ -162,9 +163,9 @@ class LiveLoop:
     def run(self) -> LiveEnd:
         feed, pipeline, finding = self.feed, self.pipeline, self.finding
         opened = False
-        feed.start()
-        finding.start()
         try:
+            feed.start()
+            finding.start()
             while not self.control.stopping:
                 self.control.apply(self)
                 got = finding.next(timeout_s=self._wait_s())
@@ -203,11 +204,16 @@ class LiveLoop:
         return info is not None and not info.is_still and live_frames_wait(info.fps)
 
     def _wait_s(self) -> float:
-        """How long to wait for a frame: a frame held waits until LIVE_LONGEST_WAIT_S after it
-        was captured."""
+        """How long to wait for a frame: a frame held waits for the next until
+        LIVE_LONGEST_WAIT_S after it was captured, and, if the next came by then, for its
+        people to be found until LIVE_LONGEST_HOLD_S after."""
         if not self._taken:
             return _POLL_S
-        return max(0.0, self._taken[0].captured_s + LIVE_LONGEST_WAIT_S - time.monotonic())
+        held_s = self._taken[0].captured_s
+        coming_s = self.finding.next_captured_s
+        came = coming_s is not None and coming_s <= held_s + LIVE_LONGEST_WAIT_S
+        longest_s = LIVE_LONGEST_HOLD_S if came else LIVE_LONGEST_WAIT_S
+        return max(0.0, held_s + longest_s - time.monotonic())
 
     @property
     def frames_waiting(self) -> int:

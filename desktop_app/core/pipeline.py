@@ -256,10 +256,14 @@ class PoseFinder(Closeable):
         """The check of MediaPipe's one-person tracking, when it runs (for tests and logs)."""
         return self._fresh_look
 
-    def find(self, frame: Frame) -> Found:
+    def find(self, frame: Frame, *, new_scene: bool | None = None) -> Found:
+        """The people in `frame`. `new_scene`: whether it starts a new scene, told by whoever
+        sees every frame where this finder sees only some (media.finding_ahead); None judges
+        it here."""
         if self._estimator is None:
             raise RuntimeError("PoseFinder is closed")
-        new_scene = self._cuts.is_cut(frame)
+        if new_scene is None:
+            new_scene = self._cuts.is_cut(frame)
         if new_scene:
             for look in (self._second_look, self._fresh_look):
                 if look is not None:

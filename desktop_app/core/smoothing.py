@@ -127,6 +127,11 @@ LIVE_LOOK_AHEAD_FRAMES = 1
 #: seconds, and a still picture or a source whose frames come further apart than this shows
 #: each frame at once (live.LiveLoop).
 LIVE_LONGEST_WAIT_S = 0.1
+#: ... and once the next has come within that, for the people in it to be found, until this
+#: long after it was captured at most: finding takes longer than a frame's time on a busy
+#: computer (recording, on 2 cores), where a frame that would not wait for it would never be
+#: revised.
+LIVE_LONGEST_HOLD_S = 0.2
 
 
 def live_frames_wait(fps: float | None) -> bool:
@@ -203,6 +208,7 @@ class LookAhead(Generic[Held]):
 __all__ = [
     "DEFAULT_SMOOTHING",
     "DEFAULT_STRENGTH",
+    "LIVE_LONGEST_HOLD_S",
     "LIVE_LONGEST_WAIT_S",
     "LIVE_LOOK_AHEAD_FRAMES",
     "LOOK_AHEAD_S",

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from desktop_app.core.closeable import Closeable
 from desktop_app.core.model import PoseModel
-from desktop_app.core.pipeline import Found, PipelineSettings, PoseFinder
+from desktop_app.core.pipeline import Found, PipelineSettings, PoseFinder, SceneCuts
 from desktop_app.media.live_feed import FeedFrame, LiveFeed
 
 #: Pose models that find people afresh at once: one per core of the 2-core computers measured
@@ -40,6 +40,24 @@ class _Failed:
     """A frame whose finding raised: the error goes to whoever takes the frame."""
 
     error: BaseException
+
+
+@dataclass(frozen=True)
+class _Taken:
+    """A frame taken from the feed, its number in the order taken, the settings to find people
+    in it with, and whether it starts a new scene."""
+
+    number: int
+    fed: FeedFrame
+    settings: PipelineSettings
+    new_scene: bool
+
+
+class _Idle:
+    """What `_take` gives a thread that the settings leave without work."""
+
+
+_IDLE = _Idle()
 
 
 class FindingAhead(Closeable):
@@ -68,9 +86,14 @@ class FindingAhead(Closeable):
         self._taken = 0
         self._given = 0
         self._found: dict[int, tuple[FeedFrame, Found] | _Failed] = {}
+        #: When each frame taken and not yet given left the source (time.monotonic(), s).
+        self._captured_s: dict[int, float] = {}
         self._stopping = False
         #: The feed has ended and every frame it gave has been taken.
         self._feed_over = False
+        #: What stopped a thread, if anything did: `next()` raises it.
+        self._broken: BaseException | None = None
+        self._cuts = SceneCuts()
         self._threads = [
             threading.Thread(target=self._work, args=(i,), name=f"posecam-find-{i}", daemon=True)
             for i in range(self._models_afresh)
@@ -106,8 +129,11 @@ class FindingAhead(Closeable):
         with self._state:
             deadline = time.monotonic() + timeout_s
             while True:
+                if self._broken is not None:
+                    raise self._broken
                 done = self._found.pop(self._given, None)
                 if done is not None:
+                    self._captured_s.pop(self._given, None)
                     self._given += 1
                     self._state.notify_all()
                     if isinstance(done, _Failed):
@@ -128,6 +154,13 @@ class FindingAhead(Closeable):
         return self._feed_over and self._given == self._taken
 
     @property
+    def next_captured_s(self) -> float | None:
+        """When the frame `next()` gives next left the source (time.monotonic(), s), if it
+        has been taken (and is being found, or found); else None."""
+        with self._state:
+            return self._captured_s.get(self._given)
+
+    @property
     def waiting(self) -> int:
         """Frames taken from the feed and not yet given on (being found, or found)."""
         with self._state:
@@ -135,31 +168,46 @@ class FindingAhead(Closeable):
 
     # -- the finding threads -------------------------------------------------------------
 
-    def _take(self, index: int) -> tuple[int, FeedFrame, PipelineSettings] | None:
-        """Thread `index`'s next frame, its number and settings; None when it is to stop."""
+    def _take(self, index: int) -> _Taken | _Idle | None:
+        """Thread `index`'s next frame; None when it is to stop, `_IDLE` when these settings
+        leave it nothing to do (it may let its pose model go)."""
         while True:
             with self._state:
                 # Wait for this thread's turn to work and for room among the frames waiting.
                 while not (self._stopping or self._feed_over or self._may_take(index)):
+                    if index >= self._working(self._settings):
+                        return _IDLE
                     self._state.wait(_POLL_S)
                 if self._stopping or self._feed_over:
                     return None
             with self._taking:
-                with self._state:
-                    if not self._may_take(index):
-                        continue  # another thread took the room meanwhile
                 while True:
-                    fed = self._feed.next_frame(timeout_s=_POLL_S)
                     with self._state:
                         if self._stopping:
                             return None
-                        if fed is not None:
-                            number, self._taken = self._taken, self._taken + 1
-                            return number, fed, self._settings
-                        if self._feed.ended or self._feed.stopping:
-                            self._feed_over = True
-                            self._state.notify_all()
+                        if not self._may_take(index):
+                            break  # another took the room, or the settings changed: wait again
+                        # The settings of the moment the frame is asked for: a thread that
+                        # works only where frames are found afresh never follows people.
+                        settings = self._settings
+                    fed = self._feed.next_frame(timeout_s=_POLL_S)
+                    if fed is None and (self._feed.ended or self._feed.stopping):
+                        # The last frame may have come with the end: take it if it did.
+                        fed = self._feed.next_frame(timeout_s=0.0)
+                        if fed is None:
+                            with self._state:
+                                self._feed_over = True
+                                self._state.notify_all()
                             return None
+                    if fed is None:
+                        continue
+                    # Scene cuts are told in the order frames are taken, by one judge: each
+                    # model sees only some of the frames.
+                    new_scene = self._cuts.is_cut(fed.frame)
+                    with self._state:
+                        number, self._taken = self._taken, self._taken + 1
+                        self._captured_s[number] = fed.captured_s
+                    return _Taken(number, fed, settings, new_scene)
 
     def _may_take(self, index: int) -> bool:
         """Whether thread `index` works with these settings and a frame more may wait."""
@@ -170,20 +218,34 @@ class FindingAhead(Closeable):
         finder, self._ready[index] = self._ready[index], None
         try:
             while (taken := self._take(index)) is not None:
-                number, fed, settings = taken
+                if isinstance(taken, _Idle):
+                    # Not needed with these settings: its model goes, a new one comes if needed.
+                    if finder is not None:
+                        finder.close()
+                        finder = None
+                    with self._state:
+                        self._state.wait(_POLL_S)
+                    continue
                 done: tuple[FeedFrame, Found] | _Failed
                 try:
-                    if finder is None or finder.settings.finding != settings.finding:
+                    if finder is None or finder.settings.finding != taken.settings.finding:
                         if finder is not None:
                             finder.close()
                             finder = None
-                        finder = PoseFinder(self._model, settings)
-                    done = (fed, finder.find(fed.frame))
+                        finder = PoseFinder(self._model, taken.settings)
+                    found = finder.find(taken.fed.frame, new_scene=taken.new_scene)
+                    done = (taken.fed, found)
                 except Exception as exc:
                     done = _Failed(exc)
                 with self._state:
-                    self._found[number] = done
+                    self._found[taken.number] = done
                     self._state.notify_all()
+        except BaseException as exc:
+            # Whatever stops a thread must reach whoever waits for its frames, not leave them
+            # waiting for ever.
+            with self._state:
+                self._broken = self._broken or exc
+                self._state.notify_all()
         finally:
             if finder is not None:
                 finder.close()

@@ -141,3 +141,34 @@ def test_closing_with_frames_in_hand_stops_the_threads(model, short_clip: Path) 
         finding.close()
         feed.stop()
     assert not [t for t in threading.enumerate() if t.name.startswith("posecam-find")]
+
+
+def _two_scenes(path: Path, first: np.ndarray, second: np.ndarray, frames: int = 12) -> Path:
+    """A 30 fps clip of `frames` frames of one photo, then as many of another: one cut."""
+    import av
+    import cv2
+
+    size = (320, 240)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"crf": "18"})
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for photo in (first, second):
+            picture = np.ascontiguousarray(cv2.resize(photo[:, :, :3], size))
+            for _ in range(frames):
+                for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                    out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_a_cut_is_one_new_scene_though_two_models_take_turns(
+    model, grace_hopper, astronaut, tmp_path: Path
+) -> None:
+    # Each model sees every other frame; judged by each, the cut would be told twice (the
+    # frame after it compared with the one before it), and the people tracked restarted twice.
+    clip = _two_scenes(tmp_path / "cut.mp4", grace_hopper, astronaut)
+    given = _run(model, clip, AFRESH)
+    cuts = [fed.frame.index for fed, found in given if found.new_scene]
+    first_of_second = min(fed.frame.index for fed, _ in given if fed.frame.index >= 12)
+    assert cuts == [first_of_second]
