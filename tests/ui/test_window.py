@@ -159,12 +159,20 @@ def test_recording_from_the_window_gives_a_playable_h264_file(qtbot, window, sho
     wait_for_frames(qtbot, window, 1)
     out = tmp_path / "rec.mp4"
     states: list[object] = []
-    window.worker.recording_changed.connect(states.append)
+    labels: list[str] = []
+
+    def recording_changed(path: object) -> None:
+        # Read as the recording starts (the window's own slot has run): a frame shown with the
+        # recording's time and size may follow in the same turn of the event loop.
+        states.append(path)
+        labels.append(window.recording_label.text())
+
+    window.worker.recording_changed.connect(recording_changed)
     painted: list[LiveFrame] = []
     window.view.painted.connect(lambda frame, _: painted.append(frame))
     window.start_recording(out)
     qtbot.waitUntil(lambda: states[:1] == [out], timeout=60000)
-    assert window.recording_label.text().endswith("rec.mp4")
+    assert labels[0].endswith("rec.mp4")
     wait_for_frames(qtbot, window, 15)
     window.record_action.setChecked(False)  # as Ctrl+R does
     qtbot.waitUntil(lambda: states[-1:] == [None], timeout=60000)
