@@ -145,20 +145,15 @@ def test_closing_with_frames_in_hand_stops_the_threads(model, short_clip: Path) 
 
 def _two_scenes(path: Path, first: np.ndarray, second: np.ndarray, frames: int = 12) -> Path:
     """A 30 fps clip of `frames` frames of one photo, then as many of another: one cut."""
-    import av
     import cv2
 
-    size = (320, 240)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30, options={"crf": "18"})
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        for photo in (first, second):
-            picture = np.ascontiguousarray(cv2.resize(photo[:, :, :3], size))
-            for _ in range(frames):
-                for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
-                    out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+    from desktop_app.media.video_writer import VideoWriter
+
+    with VideoWriter(path, 30.0) as writer:
+        for scene, photo in enumerate((first, second)):
+            picture = np.ascontiguousarray(cv2.resize(photo[:, :, :3], (320, 240)))
+            for i in range(scene * frames, (scene + 1) * frames):
+                writer.write(picture, i * 1000.0 / 30.0)
     return path
 
 
