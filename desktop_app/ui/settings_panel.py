@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop_app.core import limits
 from desktop_app.core.exercises import exercises_folder, save_exercise, saved_exercises
 from desktop_app.core.limits import Limits
+from desktop_app.core.pipeline import PipelineSettings
 from desktop_app.core.render import RGB, STYLE_PRESETS, Style
 from desktop_app.core.reps import EXERCISES
 from desktop_app.core.skeleton import BodyPart
@@ -400,9 +401,15 @@ class SettingsPanel(QWidget):
             self.strength.setValue(round(settings.smoothing_strength * 100))
             # Only a smoothing that can revise what it showed looks ahead.
             self.look_ahead.setEnabled(revises(settings.smoothing, settings.smoothing_strength))
-            # Only where it would take effect (PipelineSettings.finds_afresh says when).
+            # Only where it would take effect (PipelineSettings.finds_afresh says when); not
+            # through settings.pipeline(), which would look up a taught exercise's file again.
             self.find_every_frame.setEnabled(
-                replace(settings, find_every_frame=True).pipeline().finds_afresh
+                PipelineSettings(
+                    num_poses=settings.num_poses,
+                    smoothing=settings.smoothing,
+                    smoothing_strength=settings.smoothing_strength,
+                    find_every_frame=True,
+                ).finds_afresh
             )
             self.confidence.setValue(settings.min_confidence)
             self.people.setValue(settings.num_poses)
