@@ -30,7 +30,7 @@ from desktop_app.core.smoothing import (
     LOOK_AHEAD_S,
     SMOOTHING_CHOICES,
 )
-from desktop_app.errors import PoseCamError, with_notes
+from desktop_app.errors import OutputError, PoseCamError, reason, with_notes
 
 if TYPE_CHECKING:
     from desktop_app.annotate import AnnotateOptions, AnnotateSummary
@@ -416,18 +416,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
-        if args.command == "annotate":
-            # A real command line stays deaf to more stops once one came: a second Ctrl+C
-            # must not break the message or the exit that follow the finishing.
-            with _stopped_once_by_ctrl_c_or_sigterm(stop, deaf_after_a_stop=argv is None):
-                return _annotate(args, stop)
-        if args.command == "sample-clip":
-            return _sample_clip(args)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "exercise":
-            return _exercise_command(args)
-        return _window(args)
+        code = _command(args, stop, argv)
+        # What is still buffered is written now, where a failure can be told.
+        _flush_standard_output()
+        return code
     except PoseCamError as exc:
         print(f"posecam: {with_notes(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -441,11 +433,59 @@ def main(argv: Sequence[str] | None = None) -> int:
         # can be said to it, and not being heard is no error of ours. PoseCam writes to no
         # other pipe. Its unwritten lines go nowhere, or Python's flush at exit would complain
         # of the same pipe once more.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_standard_output()
         return EXIT_READER_GONE
     except Exception as exc:
         return _unexpected(exc, argv)
+
+
+def _command(args: argparse.Namespace, stop: _Stop, argv: Sequence[str] | None) -> int:
+    if args.command == "annotate":
+        # A real command line stays deaf to more stops once one came: a second Ctrl+C must
+        # not break the message or the exit that follow the finishing.
+        with _stopped_once_by_ctrl_c_or_sigterm(stop, deaf_after_a_stop=argv is None):
+            return _annotate(args, stop)
+    if args.command == "sample-clip":
+        return _sample_clip(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "exercise":
+        return _exercise_command(args)
+    return _window(args)
+
+
+def _say(text: str) -> None:
+    """Print a line of a command's output to standard output."""
+    try:
+        print(text)
+    except BrokenPipeError:
+        raise  # the reader has gone: main ends quietly
+    except OSError as exc:
+        raise _standard_output_error(exc) from exc
+
+
+def _flush_standard_output() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _standard_output_error(exc) from exc
+
+
+def _standard_output_error(exc: OSError) -> OutputError:
+    """Where standard output was sent cannot take it (`posecam exercise list > /dev/full`, a
+    file on a full disk): the user's redirection to fix, not a fault of ours. What it still
+    holds is dropped (_drop_standard_output)."""
+    _drop_standard_output()
+    return OutputError(None, f"cannot write to standard output: {reason(exc)}")
+
+
+def _drop_standard_output() -> None:
+    """Send what standard output still holds nowhere: nothing more can be written to where it
+    goes, and Python's flush at exit would otherwise fail on it once more."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _unexpected(exc: Exception, argv: Sequence[str] | None) -> int:
@@ -530,7 +570,6 @@ def _one_line(exc: BaseException, most_chars: int = 300) -> str:
 
 
 def _window(args: argparse.Namespace) -> int:
-    from desktop_app.errors import OutputError
     from desktop_app.media.video_writer import VIDEO_OUTPUT_SUFFIXES
     from desktop_app.ui.app import run_window
 
@@ -600,7 +639,7 @@ def _annotate(args: argparse.Namespace, stop: _Stop) -> int:
 
 def _report(summary: AnnotateSummary) -> int:
     """Print what an annotate run did; the exit code it calls for."""
-    print(summary.describe())
+    _say(summary.describe())
     if summary.damage is not None:
         # Everything that could be read was: the run succeeded, but the user should know.
         print(f"posecam: {summary.input}: {summary.damage}", file=sys.stderr)
@@ -661,7 +700,7 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
     finally:
         bar.finish()
     failed = sum(code != EXIT_OK for code in codes)
-    print(
+    _say(
         f"{len(files)} files: {len(files) - failed} annotated"
         + (f", {failed} with problems (above)" if failed else "")
     )
@@ -704,16 +743,16 @@ def _exercise_command(args: argparse.Namespace) -> int:
         return _teach(args)
     if args.action == "remove":
         path = exercises.remove_exercise(args.name)
-        print(f"removed {args.name} ({path})")
+        _say(f"removed {args.name} ({path})")
         return EXIT_OK
     saved, problems = exercises.saved_exercises()
     for key, exercise in [*EXERCISES.items(), *saved.items()]:
         kind = "preset" if key in EXERCISES else "taught"
-        print(f"{key:16} {kind:7} {_describe_exercise(exercise)}")
+        _say(f"{key:16} {kind:7} {_describe_exercise(exercise)}")
     for problem in problems:
         print(f"posecam: {problem}", file=sys.stderr)
     if not saved:
-        print(f"(no taught exercises in {exercises.exercises_folder()})")
+        _say(f"(no taught exercises in {exercises.exercises_folder()})")
     return EXIT_OK
 
 
@@ -739,7 +778,7 @@ def _teach(args: argparse.Namespace) -> int:
     from desktop_app.core.model import load_default_model
     from desktop_app.core.pipeline import PosePipeline
     from desktop_app.core.teach import TeachError, teach
-    from desktop_app.errors import InputError, OutputError
+    from desktop_app.errors import InputError
     from desktop_app.media.sources import VideoFileSource
 
     clip: Path = args.clip
@@ -779,28 +818,27 @@ def _teach(args: argparse.Namespace) -> int:
         "regularity": round(chosen.regularity, 2),
     }
     path = save_exercise(lesson.exercise, overwrite=args.overwrite, taught_from=taught_from)
-    print(f"taught {args.name} from {clip.name}, {frames[0][0]:.1f}-{frames[-1][0]:.1f} s:")
-    print(f"  counts on: {_describe_exercise(lesson.exercise)}")
-    print(
+    _say(f"taught {args.name} from {clip.name}, {frames[0][0]:.1f}-{frames[-1][0]:.1f} s:")
+    _say(f"  counts on: {_describe_exercise(lesson.exercise)}")
+    _say(
         f"  shown: {chosen.low_deg:.0f} to {chosen.high_deg:.0f} degrees (swing "
         f"{chosen.swing_deg:.0f}, regularity {chosen.regularity:.2f}, a repetition every "
         f"{chosen.period_s:.1f} s)"
     )
     others = ", ".join(f"{s.candidate.joints} {s.score:.0f}" for s in lesson.runners_up)
-    print(f"  score {chosen.score:.0f}; next best: {others or 'none'}")
-    print(f"  repetitions counted in the demonstration: {lesson.reps_shown}")
+    _say(f"  score {chosen.score:.0f}; next best: {others or 'none'}")
+    _say(f"  repetitions counted in the demonstration: {lesson.reps_shown}")
     if lesson.reps_shown == 0:
         print(
             "posecam: no whole repetition was counted in the demonstration: check the "
             "thresholds above, or teach again from rest to rest (--start, --end)",
             file=sys.stderr,
         )
-    print(f"saved to {path}; count with: posecam annotate VIDEO --exercise {args.name}")
+    _say(f"saved to {path}; count with: posecam annotate VIDEO --exercise {args.name}")
     return EXIT_OK
 
 
 def _sample_clip(args: argparse.Namespace) -> int:
-    from desktop_app.errors import OutputError
     from desktop_app.media.synthetic import write_sample_clip
     from desktop_app.media.video_writer import move_into_place, partial_path
 
@@ -835,7 +873,7 @@ def _sample_clip(args: argparse.Namespace) -> int:
         partial.unlink(missing_ok=True)
         raise PoseCamError(None, f"--seconds {args.seconds:g} is shorter than one frame")
     move_into_place(partial, output)
-    print(f"wrote {output}: {frames} frames of a sample photo moving")
+    _say(f"wrote {output}: {frames} frames of a sample photo moving")
     return EXIT_OK
 
 

@@ -189,3 +189,16 @@ def test_a_listing_whose_reader_has_gone_ends_quietly(tmp_path: Path) -> None:
         os.close(write_end)
     assert done.returncode == 141, done.stderr  # 128 + SIGPIPE, as a shell says
     assert done.stderr == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_listing_sent_where_nothing_fits_is_one_line(tmp_path: Path) -> None:
+    # `posecam exercise list > /dev/full`: as a file on a full disk, every write fails.
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "desktop_app", "exercise", "list"],
+            stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 2
+    one_line_error(done.stderr, "cannot write to standard output", "No space left on device")
