@@ -44,6 +44,19 @@ EXIT_READER_GONE = 128 + 13
 # The most people `--num-poses` may ask for; the window's People box offers the same 1-10.
 
 
+def _named(text: str) -> str:
+    """An argument type for a file, folder or source: any text but an empty one, which Path
+    would read as the current folder (an unset variable in `posecam annotate "$CLIP"` would
+    annotate every video there)."""
+    if not text:
+        raise argparse.ArgumentTypeError("'' names no file")
+    return text
+
+
+def _file(text: str) -> Path:
+    return Path(_named(text))
+
+
 def _number(text: str) -> float:
     try:
         value = float(text)
@@ -112,16 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"PoseCam {__version__}")
     parser.add_argument(
         "--source",
+        type=_named,
         metavar="SOURCE",
         help="open the window on a camera number (0, 1, ...), a video or image file, or a "
         "stream URL (default: the default camera)",
     )
     parser.add_argument(
-        "--record", type=Path, metavar="OUT.mp4", help="start recording to OUT.mp4 at once"
+        "--record", type=_file, metavar="OUT.mp4", help="start recording to OUT.mp4 at once"
     )
     parser.add_argument(
         "--settings",
-        type=Path,
+        type=_file,
         metavar="FILE",
         help="read and save the window's settings in FILE instead of the user's config folder",
     )
@@ -139,19 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument(
         "input",
         nargs="+",
+        type=_named,
         help="video file or image; or several, or folders (their videos and pictures), "
         "annotated several at once as --jobs allows",
     )
     annotate.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=_file,
         help="annotated video (.mp4) or image; default: INPUT_posecam.mp4 beside the input. "
         "With several inputs: the folder to write them to",
     )
     annotate.add_argument(
         "--keypoints",
-        type=Path,
+        type=_file,
         metavar="FILE",
         help="also write keypoints to FILE.csv or .json. With several inputs: the folder to "
         "write each one's NAME_posecam.csv to",
@@ -196,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
     annotate.add_argument(
-        "--model", type=Path, metavar="PATH", help="another pose landmarker .task bundle"
+        "--model", type=_file, metavar="PATH", help="another pose landmarker .task bundle"
     )
     annotate.add_argument(
         "--min-confidence",
@@ -258,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sample-clip",
         help="write a short demo clip (a photo moving) to try PoseCam without a camera",
     )
-    sample.add_argument("output", type=Path, help="where to write the clip (.mp4)")
+    sample.add_argument("output", type=_file, help="where to write the clip (.mp4)")
     sample.add_argument(
         "--seconds",
         type=_clip_seconds,
@@ -287,7 +302,7 @@ def _add_exercise_commands(commands: argparse._SubParsersAction) -> None:
         help="learn an exercise from 2-3 repetitions in a clip",
         description="Learn an exercise from 2-3 repetitions, from rest to rest, in a clip.",
     )
-    teach.add_argument("clip", type=Path, help="a video file showing the exercise")
+    teach.add_argument("clip", type=_file, help="a video file showing the exercise")
     teach.add_argument("--name", required=True, help="what to call it (letters, digits, _ -)")
     teach.add_argument(
         "--start", type=_seconds, metavar="S", help="where the repetitions start, in seconds"

@@ -342,3 +342,26 @@ def test_only_kalman_smoothing_looks_ahead_and_never_past_twelve_frames(tmp_path
     assert held(30.0, look_ahead_s=0.0) == 0
     assert held(30.0, smoothing="none") == 0 and held(30.0, smoothing="oneeuro") == 0
     assert held(30.0, smoothing_strength=0.0) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[""], ["photo.jpg", "-o", ""], ["photo.jpg", "--keypoints", ""]],
+    ids=["input", "output", "keypoints"],
+)
+def test_an_empty_name_is_refused_not_read_as_this_folder(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    grace_hopper: np.ndarray,
+    args: list[str],
+) -> None:
+    # `posecam annotate "$CLIP"` with CLIP unset, in a folder of pictures: Path("") is the
+    # current folder, and every picture in it was annotated.
+    cv2.imwrite(str(tmp_path / "photo.jpg"), grace_hopper)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as refused:
+        main(["annotate", *args])
+    assert refused.value.code == 2
+    assert_one_line_error(capsys.readouterr().err, "'' names no file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.jpg"]
