@@ -34,6 +34,7 @@ from desktop_app.errors import OutputError, PoseCamError, reason, with_notes
 
 if TYPE_CHECKING:
     from desktop_app.annotate import AnnotateOptions, AnnotateSummary
+    from desktop_app.media.sources import VideoFileSource
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 2
@@ -785,16 +786,18 @@ def _teach(args: argparse.Namespace) -> int:
     """Run the pipeline over the demonstration as annotate would, and learn from it."""
     from desktop_app.annotate import AnnotateOptions
     from desktop_app.core.exercises import (
+        check_exercises_folder,
         check_name,
         check_title,
-        exercises_folder,
         save_exercise,
     )
     from desktop_app.core.model import load_default_model
     from desktop_app.core.pipeline import PosePipeline
     from desktop_app.core.teach import TeachError, teach
     from desktop_app.errors import InputError
+    from desktop_app.media.images import is_image_path
     from desktop_app.media.sources import VideoFileSource
+    from desktop_app.progress import TerminalProgress
 
     clip: Path = args.clip
     start_s: float = args.start if args.start is not None else 0.0
@@ -804,19 +807,26 @@ def _teach(args: argparse.Namespace) -> int:
     # Everything that can be checked before the slow part is.
     check_name(args.name)
     check_title(args.title or "")
-    target = exercises_folder() / f"{args.name}.json"
+    if is_image_path(clip) and clip.is_file():
+        raise InputError(clip, "is a picture; teach from a video of 2-3 repetitions")
+    target = check_exercises_folder() / f"{args.name}.json"
     if target.exists() and not args.overwrite:
         raise OutputError(target, "already exists (use --overwrite to replace it)")
     settings = AnnotateOptions(input=clip).pipeline_settings()
     frames = []
     last_s = 0.0
     with VideoFileSource(clip) as source, PosePipeline(load_default_model(), settings) as pipe:
-        for frame in source:
-            last_s = frame.time_ms / 1000.0
-            if last_s > end_s:
-                break
-            if last_s >= start_s:
-                frames.append((last_s, pipe.process(frame, draw_in_place=True).people))
+        bar = TerminalProgress(sys.stderr, _frames_to_read(source, end_s))
+        try:
+            for read, frame in enumerate(source, start=1):
+                last_s = frame.time_ms / 1000.0
+                if last_s > end_s:
+                    break
+                if last_s >= start_s:
+                    frames.append((last_s, pipe.process(frame, draw_in_place=True).people))
+                bar.update(read)
+        finally:
+            bar.finish()
     if not frames:
         raise InputError(clip, f"has no frames after {start_s:g} s (it ends at {last_s:.1f} s)")
     try:
@@ -851,6 +861,15 @@ def _teach(args: argparse.Namespace) -> int:
         )
     _say(f"saved to {path}; count with: posecam annotate VIDEO --exercise {args.name}")
     return EXIT_OK
+
+
+def _frames_to_read(source: VideoFileSource, end_s: float) -> int | None:
+    """How many frames of `source` teaching reads to reach `end_s`, if that can be known."""
+    if source.frame_count is None:
+        return None
+    if source.fps and math.isfinite(end_s):
+        return min(source.frame_count, math.ceil(end_s * source.fps) + 1)
+    return source.frame_count
 
 
 def _sample_clip(args: argparse.Namespace) -> int:

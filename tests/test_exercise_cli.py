@@ -3,6 +3,7 @@ end to end on real footage (skipped without ../shared), and every bad input in o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 from desktop_app.cli import main
 from desktop_app.core.exercises import exercises_folder, find_exercise
+from desktop_app.media.sources import VideoFileSource
 from desktop_app.media.synthetic import KnownMotion
 from tests.conftest import write_clip
 
@@ -202,3 +204,44 @@ def test_a_listing_sent_where_nothing_fits_is_one_line(tmp_path: Path) -> None:
         )  # fmt: skip
     assert done.returncode == 2
     one_line_error(done.stderr, "cannot write to standard output", "No space left on device")
+
+
+def test_teaching_refuses_a_picture_and_an_unusable_folder_before_reading(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, short_clip: Path, grace_hopper: np.ndarray
+) -> None:
+    import cv2
+
+    photo = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo), grace_hopper)
+    code, _, err = run(capsys, "exercise", "teach", photo, "--name", "x")
+    assert code == 2
+    one_line_error(err, str(photo), "is a picture")
+    # The config folder's place is a file: nothing can be saved there. Said before the clip is
+    # read, which would have found no frames after 5 s.
+    (tmp_path / "config").write_text("")
+    code, _, err = run(capsys, "exercise", "teach", short_clip, "--name", "x", "--start", "5")
+    assert code == 2
+    one_line_error(err, "exercises cannot be saved here")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_teaching_shows_its_progress_on_a_terminal(tmp_path: Path, short_clip: Path) -> None:
+    import pty
+
+    main_end, terminal = pty.openpty()
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "desktop_app", "exercise", "teach", short_clip, "--name", "x"],
+            stdout=subprocess.DEVNULL, stderr=terminal, env=env, timeout=300,
+        )  # fmt: skip
+    finally:
+        os.close(terminal)
+    shown = b""
+    with contextlib.suppress(OSError):  # read until the terminal's other end is gone
+        while chunk := os.read(main_end, 4096):
+            shown += chunk
+    os.close(main_end)
+    with VideoFileSource(short_clip) as source:
+        frames = source.frame_count
+    assert f"{frames}/{frames} frames".encode() in shown, shown[-300:]

@@ -243,6 +243,20 @@ def save_exercise(
     return path
 
 
+def check_exercises_folder(folder: Path | None = None) -> Path:
+    """Make sure an exercise can be saved in `folder` (the config folder's by default),
+    creating it if need be, before the slow part of teaching one: OutputError if not."""
+    folder = folder or exercises_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".posecam-probe.", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(folder, f"exercises cannot be saved here ({reason(exc)})") from None
+    return folder
+
+
 def remove_exercise(name: str, folder: Path | None = None) -> Path:
     """Delete the saved exercise `name`; returns the file removed. PoseCamError when there
     is none (presets cannot be removed)."""
