@@ -586,9 +586,17 @@ def _one_line(exc: BaseException, most_chars: int = 300) -> str:
 
 
 def _window(args: argparse.Namespace) -> int:
+    from desktop_app.errors import InputError
+    from desktop_app.media.sources import file_path, stream_address
     from desktop_app.media.video_writer import VIDEO_OUTPUT_SUFFIXES
     from desktop_app.ui.app import run_window
 
+    source: str | None = args.source
+    # A file that is not there is told here, as a wrong --record is; one that cannot be read,
+    # a camera or a stream, in the window, which offers to open another.
+    is_file = source is not None and not source.isdigit() and not stream_address(source)
+    if is_file and not file_path(source).exists():
+        raise InputError(source, "no such file")
     record: Path | None = args.record
     if record is not None:
         if record.suffix.lower() not in VIDEO_OUTPUT_SUFFIXES:

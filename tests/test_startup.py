@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -27,3 +28,30 @@ def test_version_and_help_load_no_heavy_library(args) -> None:
     )
     assert done.stdout.strip()  # it answered
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--source", "{tmp}/nosuch.mp4"], ["nosuch.mp4", "no such file"]),
+        (["--record", "{tmp}/none/out.mp4"], ["out.mp4", "does not exist"]),
+        (["--record", "{tmp}/out.txt"], ["out.txt", "recordings are"]),
+    ],
+    ids=["missing-source", "record-folder-missing", "record-not-a-video"],
+)
+def test_the_window_is_not_opened_on_a_wrong_file(tmp_path, args, fragments) -> None:
+    # One line and exit 2 on the terminal, as for annotate; the window never opens (were it
+    # to, it would run until the timeout).
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_app", *(a.format(tmp=tmp_path) for a in args)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("posecam: "), done.stderr
+    assert all(fragment in lines[0] for fragment in fragments), lines[0]
