@@ -23,7 +23,7 @@ from desktop_app.annotate import (
     files_written,
 )
 from desktop_app.core.model import PoseModel
-from desktop_app.errors import InputError, OutputError, PoseCamError, add_note
+from desktop_app.errors import InputError, OutputError, PoseCamError, add_note, reason
 from desktop_app.media.images import IMAGE_SUFFIXES, is_image_path
 from desktop_app.media.sources import VIDEO_SUFFIXES, VideoFileSource
 
@@ -105,9 +105,23 @@ def check_distinct(files: Sequence[AnnotateOptions]) -> None:
 
 
 def check_folder(path: Path | None, what: str) -> None:
-    """With several inputs, `--output` and `--keypoints` name folders, which must exist."""
-    if path is not None and not path.is_dir():
+    """With several inputs, `--output` and `--keypoints` name folders. One that is not there
+    will be made (make_folder) if its name looks like a folder's (no suffix: `-o done`) and
+    the folder it goes in exists; `-o out.mp4` with several inputs is more likely a slip."""
+    if path is None or path.is_dir():
+        return
+    if path.exists() or path.suffix or not path.parent.is_dir():
         raise OutputError(path, f"with several inputs, {what} names a folder, which must exist")
+
+
+def make_folder(path: Path | None) -> None:
+    """Make the folder `path` (checked with check_folder) if it is not there yet."""
+    if path is None or path.is_dir():
+        return
+    try:
+        path.mkdir()
+    except OSError as exc:
+        raise OutputError(path, f"folder cannot be made ({reason(exc)})") from None
 
 
 @dataclass(frozen=True)
@@ -273,6 +287,7 @@ __all__ = [
     "check_folder",
     "files_in",
     "frames_in",
+    "make_folder",
     "options_for",
     "output_key",
 ]

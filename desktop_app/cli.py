@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=_file,
         help="annotated video (.mp4) or image; default: INPUT_posecam.mp4 beside the input. "
-        "With several inputs: the folder to write them to",
+        "With several inputs: the folder to write them to (made if not there)",
     )
     annotate.add_argument(
         "--keypoints",
@@ -690,6 +690,7 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
         check_distinct,
         check_folder,
         files_in,
+        make_folder,
         options_for,
     )
     from desktop_app.core.model import load_default_model, load_model
@@ -701,6 +702,9 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
     keypoints_suffix = ".csv" if template.keypoints is not None else None
     each = [options_for(file, template, keypoints_suffix) for file in files]
     check_distinct(each)
+    # Made once the inputs are known to be fine, so that a refused run leaves no new folder.
+    make_folder(template.output)
+    make_folder(template.keypoints)
     model = load_model(template.model) if template.model else load_default_model()
     stop.check()
     bar = TerminalProgress(sys.stderr, None, "frames")
@@ -725,7 +729,7 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
         bar.finish()
     failed = sum(code != EXIT_OK for code in codes)
     _say(
-        f"{len(files)} files: {len(files) - failed} annotated"
+        f"{len(files)} {'file' if len(files) == 1 else 'files'}: {len(files) - failed} annotated"
         + (f", {failed} with problems (above)" if failed else "")
     )
     return EXIT_USER_ERROR if failed else EXIT_OK
@@ -751,7 +755,8 @@ def _exercise(args: argparse.Namespace) -> str | Exercise | None:
         given = [f"--{k}" for k in ("angle", "down", "up") if getattr(args, k) is not None]
         if given:
             # Said, not silently ignored: the user expects them to count.
-            raise PoseCamError(None, f"{', '.join(given)} go with --exercise custom only")
+            verb = "goes" if len(given) == 1 else "go"
+            raise PoseCamError(None, f"{', '.join(given)} {verb} with --exercise custom only")
         return None if args.exercise is None else find_exercise(args.exercise)
     if args.angle is None or args.down is None or args.up is None:
         raise PoseCamError(None, "--exercise custom needs --angle, --down and --up")

@@ -264,3 +264,22 @@ def test_outputs_behind_a_loop_of_links_are_still_compared(tmp_path: Path) -> No
     inside = tmp_path / "a" / "x.mp4"
     assert output_key(inside) == output_key(tmp_path / "b" / ".." / "a" / "x.mp4")
     assert output_key(inside) != output_key(tmp_path / "b" / "x.mp4")
+
+
+def test_an_output_folder_not_there_yet_is_made_as_the_readme_shows(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # README: posecam annotate clips/ -o done/ --keypoints done/
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (clips / "a.mp4").write_bytes(short_clip.read_bytes())
+    done = tmp_path / "done"
+    assert main(["annotate", f"{clips}/", "-o", f"{done}/", "--keypoints", f"{done}/"]) == 0
+    assert sorted(p.name for p in done.iterdir()) == ["a_posecam.csv", "a_posecam.mp4"]
+    assert capsys.readouterr().out.splitlines()[-1] == "1 file: 1 annotated"
+    # Not in a folder that is not there either, nor for inputs that are refused.
+    for out in (tmp_path / "none" / "done", tmp_path / "refused"):
+        inputs = [str(clips)] if out.parent.name == "none" else [str(short_clip)] * 2
+        assert main(["annotate", *inputs, "-o", str(out)]) == 2
+        assert not out.exists()
+    capsys.readouterr()

@@ -131,7 +131,7 @@ def test_custom_thresholds_without_a_custom_exercise_are_refused_not_ignored(
 ) -> None:
     code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4", *exercise, "--down", "80")
     assert code == 2
-    assert_one_line_error(err, "--down go with --exercise custom only")
+    assert_one_line_error(err, "--down goes with --exercise custom only")
     assert not list(tmp_path.glob("out*"))
 
 
