@@ -801,6 +801,7 @@ def _teach(args: argparse.Namespace) -> int:
     from desktop_app.core.exercises import (
         check_exercises_folder,
         check_name,
+        check_name_free,
         check_title,
         save_exercise,
     )
@@ -823,6 +824,7 @@ def _teach(args: argparse.Namespace) -> int:
     if is_image_path(clip) and clip.is_file():
         raise InputError(clip, "is a picture; teach from a video of 2-3 repetitions")
     target = check_exercises_folder() / f"{args.name}.json"
+    check_name_free(args.name)
     if target.exists() and not args.overwrite:
         raise OutputError(target, "already exists (use --overwrite to replace it)")
     settings = AnnotateOptions(input=clip).pipeline_settings()

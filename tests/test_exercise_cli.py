@@ -245,3 +245,14 @@ def test_teaching_shows_its_progress_on_a_terminal(tmp_path: Path, short_clip: P
     with VideoFileSource(short_clip) as source:
         frames = source.frame_count
     assert f"{frames}/{frames} frames".encode() in shown, shown[-300:]
+
+
+def test_a_name_differing_only_in_case_is_refused_before_the_clip_is_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from desktop_app.core.exercises import EXERCISES, save_exercise
+
+    save_exercise(replace(EXERCISES["squat"], name="deep", title="Deep"))
+    code, _, err = run(capsys, "exercise", "teach", tmp_path / "none.mp4", "--name", "Deep")
+    assert code == 2
+    one_line_error(err, "Deep.json", "deep is saved already", "differs only in case")

@@ -224,6 +224,7 @@ def save_exercise(
     check_title(exercise.title)
     check_title(exercise.joints)
     path = _path(exercise.name, folder)
+    check_name_free(exercise.name, folder)
     if path.exists() and not overwrite:
         raise OutputError(path, "already exists (use --overwrite to replace it)")
     text = json.dumps(exercise_to_json(exercise, taught_from), indent=1) + "\n"
@@ -255,6 +256,24 @@ def check_exercises_folder(folder: Path | None = None) -> Path:
     except OSError as exc:
         raise OutputError(folder, f"exercises cannot be saved here ({reason(exc)})") from None
     return folder
+
+
+def check_name_free(name: str, folder: Path | None = None) -> None:
+    """OutputError if a saved exercise's name differs from `name` in case only: both would be
+    listed alike and found by the same typed name, and on Windows and macOS they are one file
+    (whose name says which exercise it holds: the older one's)."""
+    folder = folder or exercises_folder()
+    try:
+        stems = [entry.stem for entry in folder.iterdir() if entry.suffix == ".json"]
+    except OSError:
+        return  # no folder yet: nothing saved
+    for stem in stems:
+        if stem != name and stem.lower() == name.lower():
+            raise OutputError(
+                _path(name, folder),
+                f"{stem} is saved already, a name that differs only in case; choose another "
+                f"name, or save it as {stem} to replace that one",
+            )
 
 
 def remove_exercise(name: str, folder: Path | None = None) -> Path:

@@ -62,10 +62,18 @@ def test_a_name_that_finds_a_preset_cannot_be_saved_and_an_old_one_keeps_its_mea
     assert find_exercise("Shoulder-Press", tmp_path) is EXERCISES["shoulder_press"]
 
 
-def test_names_differing_only_in_case_need_the_exact_one(tmp_path: Path) -> None:
+def test_names_differing_only_in_case_are_not_saved_and_need_the_exact_one(
+    tmp_path: Path,
+) -> None:
     save_exercise(JACKS, tmp_path)
     other = Exercise("JACKS", JACKS.angles, 40.0, 130.0, starts=Stage.DOWN)
-    save_exercise(other, tmp_path)
+    # Listed alike, found by the same typed name, one file on Windows and macOS.
+    for overwrite in (False, True):
+        with pytest.raises(OutputError, match="jacks is saved already"):
+            save_exercise(other, tmp_path, overwrite=overwrite)
+    assert [p.name for p in tmp_path.iterdir()] == ["jacks.json"]
+    # Two such files made by hand (or by a PoseCam from before): each by its exact name.
+    (tmp_path / "JACKS.json").write_text(json.dumps(exercise_to_json(other)))
     if len(list(tmp_path.iterdir())) == 1:
         pytest.skip("this file system does not tell names apart by case")
     assert find_exercise("JACKS", tmp_path) == other
