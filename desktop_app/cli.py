@@ -913,10 +913,13 @@ def _sample_clip(args: argparse.Namespace) -> int:
         )
     try:
         frames = write_sample_clip(partial, seconds=args.seconds)
-    except BaseException:
+    except BaseException as exc:
         # Stopped before the first frame: leave no empty file to stand in the next run's way.
         if partial.exists() and partial.stat().st_size == 0:
             partial.unlink()
+        if isinstance(exc, OutputError) and exc.path == str(partial):
+            # The file asked for is the one the user knows: the partial name is ours.
+            raise OutputError(output, exc.problem) from None
         raise
     if frames == 0:
         partial.unlink(missing_ok=True)

@@ -490,6 +490,17 @@ def test_sample_clip_does_not_replace_a_file_without_being_asked(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.mp4"]
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_sample_clip_names_the_file_asked_for_where_it_cannot_be_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # /proc is a folder in which no file can be made, even by root.
+    assert main(["sample-clip", "/proc/posecam-sample.mp4", "--seconds", "0.5"]) == 2
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "/proc/posecam-sample.mp4: cannot write a video here")
+    assert "partial" not in err
+
+
 @pytest.mark.parametrize("seconds", ["inf", "nan", "0", "-1", "3600.5", "1e400", "0.001"])
 def test_sample_clip_refuses_impossible_lengths_and_writes_nothing(
     seconds: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

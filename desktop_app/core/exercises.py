@@ -50,7 +50,7 @@ def check_name(name: str) -> None:
         raise PoseCamError(
             None,
             f"{name!r} cannot name an exercise: use letters, digits, _ and -, starting with a "
-            "letter, at most 40",
+            "letter, at most 40 characters",
         )
     if _as_preset(name) in EXERCISES or name.lower() == "custom":
         raise PoseCamError(None, f"{name} is a preset's name; choose another")
