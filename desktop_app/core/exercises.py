@@ -172,9 +172,13 @@ def saved_exercises(folder: Path | None = None) -> tuple[dict[str, Exercise], li
     found: dict[str, Exercise] = {}
     problems: list[InputError] = []
     try:
-        paths = sorted(folder.glob("*.json"))
-    except OSError:
-        return found, problems
+        paths = sorted(path for path in folder.iterdir() if path.match("*.json"))
+    except FileNotFoundError:
+        return found, problems  # nothing taught yet
+    except OSError as exc:
+        # A file where the folder should be, or one that cannot be read: said, not taken for
+        # an empty folder.
+        return found, [InputError(folder, f"cannot be read ({reason(exc)})")]
     for path in paths:
         try:
             found[path.stem] = load_exercise(path)

@@ -162,3 +162,13 @@ def test_a_huge_file_is_not_read(tmp_path: Path) -> None:
 def test_no_folder_yet_is_no_saved_exercises(tmp_path: Path) -> None:
     assert saved_exercises(tmp_path / "not yet") == ({}, [])
     assert exercise_names(tmp_path / "not yet") == list(EXERCISES)
+
+
+def test_a_file_where_the_folder_should_be_is_said_not_taken_for_no_exercises(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "exercises"
+    folder.write_text("")
+    saved, problems = saved_exercises(folder)
+    assert saved == {}
+    assert [str(problem).split(" (")[0] for problem in problems] == [f"{folder}: cannot be read"]
