@@ -26,6 +26,7 @@ from desktop_app.core.model import PoseModel
 from desktop_app.errors import InputError, OutputError, PoseCamError, add_note, reason
 from desktop_app.media.images import IMAGE_SUFFIXES, is_image_path
 from desktop_app.media.sources import VIDEO_SUFFIXES, VideoFileSource
+from desktop_app.media.video_writer import VIDEO_OUTPUT_SUFFIXES
 
 
 def files_in(paths: Sequence[Path]) -> list[Path]:
@@ -104,13 +105,23 @@ def check_distinct(files: Sequence[AnnotateOptions]) -> None:
             seen[key] = options.input
 
 
+#: Endings of the files annotate reads and writes: a missing folder so named is not made.
+_FILE_SUFFIXES = {*VIDEO_SUFFIXES, *VIDEO_OUTPUT_SUFFIXES, *IMAGE_SUFFIXES, ".csv", ".json"}
+
+
 def check_folder(path: Path | None, what: str) -> None:
     """With several inputs, `--output` and `--keypoints` name folders. One that is not there
-    will be made (make_folder) if its name looks like a folder's (no suffix: `-o done`) and
-    the folder it goes in exists; `-o out.mp4` with several inputs is more likely a slip."""
-    if path is None or path.is_dir():
+    will be made (make_folder) in a folder that exists, unless its name ends like a file's
+    annotate writes: `-o out.mp4` with several inputs is more likely a slip."""
+    if path is None:
         return
-    if path.exists() or path.suffix or not path.parent.is_dir():
+    try:
+        if path.is_dir():
+            return
+        made_here = path.parent.is_dir() and not path.exists()
+    except OSError as exc:  # in a folder the user may not enter (Python 3.11 raises there)
+        raise OutputError(path, f"cannot be reached ({reason(exc)})") from None
+    if not made_here or path.suffix.lower() in _FILE_SUFFIXES:
         raise OutputError(path, f"with several inputs, {what} names a folder, which must exist")
 
 

@@ -30,7 +30,7 @@ from desktop_app.core.smoothing import (
     LOOK_AHEAD_S,
     SMOOTHING_CHOICES,
 )
-from desktop_app.errors import OutputError, PoseCamError, reason, with_notes
+from desktop_app.errors import OutputError, PoseCamError, add_note, reason, with_notes
 
 if TYPE_CHECKING:
     from desktop_app.annotate import AnnotateOptions, AnnotateSummary
@@ -49,8 +49,8 @@ def _named(text: str) -> str:
     """An argument type for a file, folder or source: any text but an empty one, which Path
     would read as the current folder (an unset variable in `posecam annotate "$CLIP"` would
     annotate every video there)."""
-    if not text:
-        raise argparse.ArgumentTypeError("'' names no file")
+    if not text or text.lower() == "file://":
+        raise argparse.ArgumentTypeError(f"{text!r} names no file")
     return text
 
 
@@ -453,6 +453,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_READER_GONE
     except Exception as exc:
         return _unexpected(exc, argv)
+    finally:
+        # Whatever ended the command, nothing is left for Python's flush at exit to fail on
+        # (it would print its own complaint and change the exit code to 120).
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            _drop_standard_output()
 
 
 def _command(args: argparse.Namespace, stop: _Stop, argv: Sequence[str] | None) -> int:
@@ -585,18 +592,23 @@ def _one_line(exc: BaseException, most_chars: int = 300) -> str:
     return "; ".join([what, *getattr(exc, "__notes__", [])])
 
 
-def _window(args: argparse.Namespace) -> int:
-    from desktop_app.errors import InputError
+def check_window_source(source: str) -> None:
+    """A file that is not there (or cannot be reached) is told on the terminal, as a wrong
+    --record is; a camera, a stream, or a file whose content is wrong, in the window, which
+    offers to open another."""
+    from desktop_app.media.images import check_readable_file
     from desktop_app.media.sources import file_path, stream_address
+
+    if not source.isdigit() and not stream_address(source):
+        check_readable_file(file_path(source))
+
+
+def _window(args: argparse.Namespace) -> int:
     from desktop_app.media.video_writer import VIDEO_OUTPUT_SUFFIXES
     from desktop_app.ui.app import run_window
 
-    source: str | None = args.source
-    # A file that is not there is told here, as a wrong --record is; one that cannot be read,
-    # a camera or a stream, in the window, which offers to open another.
-    is_file = source is not None and not source.isdigit() and not stream_address(source)
-    if is_file and not file_path(source).exists():
-        raise InputError(source, "no such file")
+    if args.source is not None:
+        check_window_source(args.source)
     record: Path | None = args.record
     if record is not None:
         if record.suffix.lower() not in VIDEO_OUTPUT_SUFFIXES:
@@ -662,8 +674,16 @@ def _annotate(args: argparse.Namespace, stop: _Stop) -> int:
 
 
 def _report(summary: AnnotateSummary) -> int:
-    """Print what an annotate run did; the exit code it calls for."""
-    _say(summary.describe())
+    """Print what an annotate run did; the exit code it calls for. What goes to standard
+    error is said even if standard output fails (OutputError once it is said)."""
+    try:
+        _say(summary.describe())
+    finally:
+        code = _report_problems(summary)
+    return code
+
+
+def _report_problems(summary: AnnotateSummary) -> int:
     if summary.damage is not None:
         # Everything that could be read was: the run succeeded, but the user should know.
         print(f"posecam: {summary.input}: {summary.damage}", file=sys.stderr)
@@ -702,13 +722,16 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
     keypoints_suffix = ".csv" if template.keypoints is not None else None
     each = [options_for(file, template, keypoints_suffix) for file in files]
     check_distinct(each)
-    # Made once the inputs are known to be fine, so that a refused run leaves no new folder.
+    model = load_model(template.model) if template.model else load_default_model()
+    # Made once the inputs and the model are known to be fine: a refused run leaves no folder.
     make_folder(template.output)
     make_folder(template.keypoints)
-    model = load_model(template.model) if template.model else load_default_model()
     stop.check()
     bar = TerminalProgress(sys.stderr, None, "frames")
     codes: list[int] = []
+    #: Standard output failed: the files still running and waiting are annotated all the same
+    #: (what they write is what the user asked for); it is said once, at the end.
+    unheard: list[OutputError] = []
 
     def progress(done: int, total: int | None) -> None:
         stop.check()  # in one file's thread: annotate_files then stops them all at once
@@ -718,7 +741,11 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
     def finished(file: FileDone) -> None:
         bar.finish()
         if file.summary is not None:
-            codes.append(_report(file.summary))
+            try:
+                _say(file.summary.describe())
+            except OutputError as exc:
+                unheard.append(exc)
+            codes.append(_report_problems(file.summary))
         elif file.problem is not None:
             print(f"posecam: {with_notes(file.problem)}", file=sys.stderr)
             codes.append(EXIT_USER_ERROR)
@@ -732,6 +759,8 @@ def _annotate_several(inputs: list[Path], template: AnnotateOptions, stop: _Stop
         f"{len(files)} {'file' if len(files) == 1 else 'files'}: {len(files) - failed} annotated"
         + (f", {failed} with problems (above)" if failed else "")
     )
+    if unheard:
+        raise unheard[0]
     return EXIT_USER_ERROR if failed else EXIT_OK
 
 
@@ -809,7 +838,7 @@ def _teach(args: argparse.Namespace) -> int:
     from desktop_app.core.pipeline import PosePipeline
     from desktop_app.core.teach import TeachError, teach
     from desktop_app.errors import InputError
-    from desktop_app.media.images import is_image_path
+    from desktop_app.media.images import check_readable_file, is_image_path
     from desktop_app.media.sources import VideoFileSource
     from desktop_app.progress import TerminalProgress
 
@@ -821,12 +850,13 @@ def _teach(args: argparse.Namespace) -> int:
     # Everything that can be checked before the slow part is.
     check_name(args.name)
     check_title(args.title or "")
-    if is_image_path(clip) and clip.is_file():
-        raise InputError(clip, "is a picture; teach from a video of 2-3 repetitions")
     target = check_exercises_folder() / f"{args.name}.json"
     check_name_free(args.name)
     if target.exists() and not args.overwrite:
         raise OutputError(target, "already exists (use --overwrite to replace it)")
+    check_readable_file(clip)
+    if is_image_path(clip):
+        raise InputError(clip, "is a picture; teach from a video of 2-3 repetitions")
     settings = AnnotateOptions(input=clip).pipeline_settings()
     frames = []
     last_s = 0.0
@@ -919,7 +949,10 @@ def _sample_clip(args: argparse.Namespace) -> int:
             partial.unlink()
         if isinstance(exc, OutputError) and exc.path == str(partial):
             # The file asked for is the one the user knows: the partial name is ours.
-            raise OutputError(output, exc.problem) from None
+            problem = OutputError(output, exc.problem)
+            if partial.exists():
+                add_note(problem, f"what was written is in {partial}")
+            raise problem from None
         raise
     if frames == 0:
         partial.unlink(missing_ok=True)

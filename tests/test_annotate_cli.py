@@ -346,8 +346,8 @@ def test_only_kalman_smoothing_looks_ahead_and_never_past_twelve_frames(tmp_path
 
 @pytest.mark.parametrize(
     "args",
-    [[""], ["photo.jpg", "-o", ""], ["photo.jpg", "--keypoints", ""]],
-    ids=["input", "output", "keypoints"],
+    [[""], ["file://"], ["photo.jpg", "-o", ""], ["photo.jpg", "--keypoints", ""]],
+    ids=["input", "file-address", "output", "keypoints"],
 )
 def test_an_empty_name_is_refused_not_read_as_this_folder(
     tmp_path: Path,
@@ -363,5 +363,5 @@ def test_an_empty_name_is_refused_not_read_as_this_folder(
     with pytest.raises(SystemExit) as refused:
         main(["annotate", *args])
     assert refused.value.code == 2
-    assert_one_line_error(capsys.readouterr().err, "'' names no file")
+    assert_one_line_error(capsys.readouterr().err, "names no file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.jpg"]

@@ -4,7 +4,9 @@ a file that fails is reported and the others go on; Ctrl+C keeps every file's fr
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from desktop_app.annotate import AnnotateOptions
 from desktop_app.batch import annotate_files, options_for, output_key
 from desktop_app.cli import main
 from desktop_app.core.model import PoseModel
+from desktop_app.errors import OutputError
 from tests.test_annotate_cli import assert_one_line_error, probe, rolling_clip
 from testsupport.outputs import assert_keypoints_match_video
 from testsupport.processes import running, wait_until_written
@@ -283,3 +286,54 @@ def test_an_output_folder_not_there_yet_is_made_as_the_readme_shows(
         assert main(["annotate", *inputs, "-o", str(out)]) == 2
         assert not out.exists()
     capsys.readouterr()
+
+
+def test_output_folders_are_made_by_name_not_where_they_cannot_be(
+    short_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop_app.batch import check_folder, make_folder
+
+    dotted = tmp_path / "results.v2"  # a dot, but no file's ending
+    check_folder(dotted, "--output")
+    make_folder(dotted)
+    assert dotted.is_dir()
+    for slip in ("out.mp4", "out.MKV", "poses.csv", "frame.png"):
+        with pytest.raises(OutputError, match="names a folder"):
+            check_folder(tmp_path / slip, "--output")
+    if Path("/proc/self").is_dir():  # a folder in which no folder can be made, even by root
+        with pytest.raises(OutputError, match="folder cannot be made"):
+            make_folder(Path("/proc/posecam-out"))
+    # The model is checked before the folder is made: a refused run leaves none.
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        (clips / name).write_bytes(short_clip.read_bytes())
+    out = tmp_path / "new"
+    assert main(["annotate", str(clips), "-o", str(out), "--model", str(tmp_path / "x.task")]) == 2
+    assert not out.exists()
+    capsys.readouterr()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_standard_output_that_fails_stops_no_file_and_loses_none(
+    short_clip: Path, tmp_path: Path
+) -> None:
+    # `posecam annotate clips/ -o out > /dev/full`, unbuffered (PYTHONUNBUFFERED, as in many
+    # containers): the first file's summary line fails; the second is annotated all the same.
+    clips, out = tmp_path / "clips", tmp_path / "out"
+    clips.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        (clips / name).write_bytes(short_clip.read_bytes())
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for inputs, output in (([clips], out), ([clips / "a.mp4"], tmp_path / "one.mp4")):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "desktop_app", "annotate", *map(str, inputs), "-o",
+                 str(output), "--jobs", "1"],
+                stdout=full, stderr=subprocess.PIPE, text=True, env=env, timeout=600,
+            )  # fmt: skip
+        assert done.returncode == 2
+        assert_one_line_error(done.stderr, "cannot write to standard output")
+    assert sorted(p.name for p in out.iterdir()) == ["a_posecam.mp4", "b_posecam.mp4"]
+    for video in (out / "a_posecam.mp4", out / "b_posecam.mp4", tmp_path / "one.mp4"):
+        assert probe(video)[:2] == ("h264", 30)

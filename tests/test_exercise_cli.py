@@ -194,9 +194,14 @@ def test_a_listing_whose_reader_has_gone_ends_quietly(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
-def test_a_listing_sent_where_nothing_fits_is_one_line(tmp_path: Path) -> None:
-    # `posecam exercise list > /dev/full`: as a file on a full disk, every write fails.
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_listing_sent_where_nothing_fits_is_one_line(tmp_path: Path, buffered: bool) -> None:
+    # `posecam exercise list > /dev/full`: as a file on a full disk, every write fails; with
+    # output buffered (the default) at the end, unbuffered (PYTHONUNBUFFERED) at each line.
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
     with open("/dev/full", "w") as full:
         done = subprocess.run(
             [sys.executable, "-m", "desktop_app", "exercise", "list"],
@@ -207,7 +212,11 @@ def test_a_listing_sent_where_nothing_fits_is_one_line(tmp_path: Path) -> None:
 
 
 def test_teaching_refuses_a_picture_and_an_unusable_folder_before_reading(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, short_clip: Path, grace_hopper: np.ndarray
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    short_clip: Path,
+    grace_hopper: np.ndarray,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import cv2
 
@@ -218,7 +227,9 @@ def test_teaching_refuses_a_picture_and_an_unusable_folder_before_reading(
     one_line_error(err, str(photo), "is a picture")
     # The config folder's place is a file: nothing can be saved there. Said before the clip is
     # read, which would have found no frames after 5 s.
-    (tmp_path / "config").write_text("")
+    (tmp_path / "a file").write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "a file"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "a file"))
     code, _, err = run(capsys, "exercise", "teach", short_clip, "--name", "x", "--start", "5")
     assert code == 2
     one_line_error(err, "exercises cannot be saved here")
@@ -248,11 +259,18 @@ def test_teaching_shows_its_progress_on_a_terminal(tmp_path: Path, short_clip: P
 
 
 def test_a_name_differing_only_in_case_is_refused_before_the_clip_is_read(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, config_folder: Path
 ) -> None:
-    from desktop_app.core.exercises import EXERCISES, save_exercise
+    from desktop_app.core.exercises import EXERCISES, exercise_to_json, save_exercise
 
     save_exercise(replace(EXERCISES["squat"], name="deep", title="Deep"))
     code, _, err = run(capsys, "exercise", "teach", tmp_path / "none.mp4", "--name", "Deep")
     assert code == 2
     one_line_error(err, "Deep.json", "deep is saved already", "differs only in case")
+    # Two such names saved before: each can still be replaced under its own name.
+    (config_folder / "DEEP.json").write_text(
+        json.dumps(exercise_to_json(replace(EXERCISES["squat"], name="DEEP")))
+    )
+    for name in ("deep", "DEEP"):
+        save_exercise(replace(EXERCISES["squat"], name=name, down_deg=100.0), overwrite=True)
+        assert find_exercise(name).down_deg == 100.0

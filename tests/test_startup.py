@@ -55,3 +55,18 @@ def test_the_window_is_not_opened_on_a_wrong_file(tmp_path, args, fragments) -> 
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("posecam: "), done.stderr
     assert all(fragment in lines[0] for fragment in fragments), lines[0]
+
+
+def test_cameras_and_streams_are_left_to_the_window_and_files_checked(tmp_path) -> None:
+    from desktop_app.cli import check_window_source
+    from desktop_app.errors import InputError
+
+    for source in ("0", "1", "rtsp://camera.local/stream", "http://127.0.0.1:8080/video"):
+        check_window_source(source)  # opened (or not) in the window, which says why
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"not a video: the window says so")
+    check_window_source(str(clip))
+    check_window_source(f"file://{clip}")
+    for missing in (tmp_path / "none.mp4", clip / "inside.mp4"):
+        with pytest.raises(InputError, match=str(missing)):
+            check_window_source(str(missing))

@@ -267,6 +267,8 @@ def check_name_free(name: str, folder: Path | None = None) -> None:
     listed alike and found by the same typed name, and on Windows and macOS they are one file
     (whose name says which exercise it holds: the older one's)."""
     folder = folder or exercises_folder()
+    if _exactly_named(_path(name, folder)):
+        return  # saved under this very name already: replacing it makes no new clash
     try:
         stems = [entry.stem for entry in folder.iterdir() if entry.suffix == ".json"]
     except OSError:

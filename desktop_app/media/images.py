@@ -7,6 +7,7 @@ decoded: an image's size is read from its header, so a small file that claims to
 
 from __future__ import annotations
 
+import stat
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,11 +213,16 @@ class ImageFileWriter(Closeable):
 
 def check_readable_file(path: Path) -> None:
     """Raise InputError for the common ways a named input is not there to read."""
-    if not path.exists():
-        raise InputError(path, "no such file")
-    if path.is_dir():
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except OSError as exc:
+        # Inside a folder the user may not enter, say: Path.exists() raises there too.
+        raise InputError(path, f"cannot be read ({reason(exc)})") from None
+    if stat.S_ISDIR(status.st_mode):
         raise InputError(path, "is a folder, not a file")
-    if path.stat().st_size == 0:
+    if status.st_size == 0:
         raise InputError(path, "file is empty")
 
 
