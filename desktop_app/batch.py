@@ -25,6 +25,7 @@ from desktop_app.annotate import (
 from desktop_app.core.model import PoseModel
 from desktop_app.errors import InputError, OutputError, PoseCamError, add_note, reason
 from desktop_app.media.images import IMAGE_SUFFIXES, is_image_path
+from desktop_app.media.keypoints import KEYPOINT_SUFFIXES
 from desktop_app.media.sources import VIDEO_SUFFIXES, VideoFileSource
 from desktop_app.media.video_writer import VIDEO_OUTPUT_SUFFIXES
 
@@ -106,7 +107,7 @@ def check_distinct(files: Sequence[AnnotateOptions]) -> None:
 
 
 #: Endings of the files annotate reads and writes: a missing folder so named is not made.
-_FILE_SUFFIXES = {*VIDEO_SUFFIXES, *VIDEO_OUTPUT_SUFFIXES, *IMAGE_SUFFIXES, ".csv", ".json"}
+_FILE_SUFFIXES = {*VIDEO_SUFFIXES, *VIDEO_OUTPUT_SUFFIXES, *IMAGE_SUFFIXES, *KEYPOINT_SUFFIXES}
 
 
 def check_folder(path: Path | None, what: str) -> None:

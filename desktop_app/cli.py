@@ -479,29 +479,28 @@ def _command(args: argparse.Namespace, stop: _Stop, argv: Sequence[str] | None) 
 
 def _say(text: str) -> None:
     """Print a line of a command's output to standard output."""
-    try:
+    with _writing_standard_output():
         print(text)
-    except BrokenPipeError:
-        raise  # the reader has gone: main ends quietly
-    except OSError as exc:
-        raise _standard_output_error(exc) from exc
 
 
 def _flush_standard_output() -> None:
-    try:
+    with _writing_standard_output():
         sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _writing_standard_output() -> Iterator[None]:
+    """Where standard output was sent cannot take it (`posecam exercise list > /dev/full`, a
+    file on a full disk): OutputError, the user's redirection to fix, not a fault of ours;
+    what it still holds is dropped (_drop_standard_output). A reader that has gone
+    (BrokenPipeError) is main's to end quietly."""
+    try:
+        yield
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise _standard_output_error(exc) from exc
-
-
-def _standard_output_error(exc: OSError) -> OutputError:
-    """Where standard output was sent cannot take it (`posecam exercise list > /dev/full`, a
-    file on a full disk): the user's redirection to fix, not a fault of ours. What it still
-    holds is dropped (_drop_standard_output)."""
-    _drop_standard_output()
-    return OutputError(None, f"cannot write to standard output: {reason(exc)}")
+        _drop_standard_output()
+        raise OutputError(None, f"cannot write to standard output: {reason(exc)}") from exc
 
 
 def _drop_standard_output() -> None:

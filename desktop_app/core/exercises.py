@@ -165,6 +165,11 @@ def _exactly_named(path: Path) -> bool:
         return False
 
 
+def _json_files(folder: Path) -> list[Path]:
+    """The folder's `*.json` entries, sorted; OSError if it cannot be listed."""
+    return sorted(path for path in folder.iterdir() if path.match("*.json"))
+
+
 def saved_exercises(folder: Path | None = None) -> tuple[dict[str, Exercise], list[InputError]]:
     """Every saved exercise by name, and a problem for each file that is not one (they are
     left where they are: the user may mend them)."""
@@ -172,7 +177,7 @@ def saved_exercises(folder: Path | None = None) -> tuple[dict[str, Exercise], li
     found: dict[str, Exercise] = {}
     problems: list[InputError] = []
     try:
-        paths = sorted(path for path in folder.iterdir() if path.match("*.json"))
+        paths = _json_files(folder)
     except FileNotFoundError:
         return found, problems  # nothing taught yet
     except OSError as exc:
@@ -266,15 +271,14 @@ def check_name_free(name: str, folder: Path | None = None) -> None:
     """OutputError if a saved exercise's name differs from `name` in case only: both would be
     listed alike and found by the same typed name, and on Windows and macOS they are one file
     (whose name says which exercise it holds: the older one's)."""
-    folder = folder or exercises_folder()
-    if _exactly_named(_path(name, folder)):
-        return  # saved under this very name already: replacing it makes no new clash
     try:
-        stems = [entry.stem for entry in folder.iterdir() if entry.suffix == ".json"]
+        stems = [path.stem for path in _json_files(folder or exercises_folder())]
     except OSError:
         return  # no folder yet: nothing saved
+    if name in stems:
+        return  # saved under this very name already: replacing it makes no new clash
     for stem in stems:
-        if stem != name and stem.lower() == name.lower():
+        if stem.lower() == name.lower():
             raise OutputError(
                 _path(name, folder),
                 f"{stem} is saved already, a name that differs only in case; choose another "
