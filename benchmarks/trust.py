@@ -21,7 +21,8 @@ all in percent of the person's size:
 
 `kalman` is drawn as the window draws it (each frame at once, or with `--window-look-ahead`
 a frame ahead, as the window's "Look a frame ahead" does: `window_frames`), `annotate` as
-`posecam annotate` does (`--look-ahead`, a tenth of a second by default); each is judged on
+`posecam annotate` does (`--look-ahead`: by default 0.2 s with one person, 0.1 s with more,
+as `core.smoothing.default_look_ahead_s` says); each is judged on
 the targets against `none`.
 
 `--reference mirrored` builds the reference from each frame mirrored left to right instead
@@ -75,8 +76,10 @@ from desktop_app.core.pipeline import CANDIDATES_FOUND_AFRESH, PipelineSettings
 from desktop_app.core.skeleton import SEEN_VISIBILITY
 from desktop_app.core.smoothing import (
     LIVE_LOOK_AHEAD_FRAMES,
+    LOOK_AHEAD_ONE_PERSON_S,
     LOOK_AHEAD_S,
     LookAhead,
+    default_look_ahead_s,
     live_frames_wait,
     look_ahead_frames,
     make_smoother,
@@ -145,8 +148,16 @@ def window_frames(det: Detections, look_ahead: bool = True) -> int:
     return LIVE_LOOK_AHEAD_FRAMES if look_ahead and live_frames_wait(_fps(det)) else 0
 
 
-def annotate_frames(det: Detections, look_ahead_s: float = LOOK_AHEAD_S) -> int:
-    """Frames `posecam annotate` looks ahead on this clip."""
+def annotate_frames(
+    det: Detections,
+    look_ahead_s: float | None = None,
+    num_poses: int = 1,
+    mediapipe_tracking: bool = False,
+) -> int:
+    """Frames `posecam annotate` looks ahead on this clip, `look_ahead_s` ahead or (None) as
+    far as it does by default for `num_poses` people."""
+    if look_ahead_s is None:
+        look_ahead_s = default_look_ahead_s(num_poses, not mediapipe_tracking)
     return look_ahead_frames(look_ahead_s, _fps(det))
 
 
@@ -463,9 +474,9 @@ def main() -> int:
     parser.add_argument(
         "--look-ahead",
         type=float,
-        default=LOOK_AHEAD_S,
         metavar="S",
-        help="seconds `annotate` looks ahead (default: %(default)s, as posecam annotate)",
+        help="seconds `annotate` looks ahead (default: as posecam annotate, "
+        f"{LOOK_AHEAD_ONE_PERSON_S:g} with one person, {LOOK_AHEAD_S:g} with more)",
     )
     parser.add_argument("--num-poses", type=int, nargs="*", default=[1, 2, 3])
     parser.add_argument(
@@ -534,7 +545,7 @@ def main() -> int:
             # kalman as the window draws it, and as `posecam annotate` does.
             ahead = {
                 "kalman": window_frames(det, args.window_look_ahead),
-                "annotate": annotate_frames(det, args.look_ahead),
+                "annotate": annotate_frames(det, args.look_ahead, n, args.mediapipe_tracking),
             }
             for mode in ("none", "kalman", "annotate", "oneeuro"):
                 smoothing = "kalman" if mode == "annotate" else mode

@@ -21,7 +21,7 @@ from desktop_app.core.reps import Exercise
 from desktop_app.core.smoothing import (
     DEFAULT_SMOOTHING,
     DEFAULT_STRENGTH,
-    LOOK_AHEAD_S,
+    default_look_ahead_s,
     look_ahead_frames,
     revises,
 )
@@ -75,8 +75,9 @@ class AnnotateOptions:
     #: own; 1 searches the frames in turn with one model.
     jobs: int = 1
     #: How far ahead `kalman` smoothing looks before a frame is drawn, in seconds
-    #: (core.smoothing.LookAhead); 0 draws each frame as the window would.
-    look_ahead_s: float = LOOK_AHEAD_S
+    #: (core.smoothing.LookAhead); 0 draws each frame as the window would; None: the default
+    #: for the people wanted (core.smoothing.default_look_ahead_s).
+    look_ahead_s: float | None = None
     #: With one person wanted, find them afresh in every frame rather than let MediaPipe
     #: follow them (PipelineSettings.find_every_frame): slower, and closer to the person.
     find_every_frame: bool = True
@@ -87,8 +88,11 @@ class AnnotateOptions:
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
         # A smoothing that cannot revise what it showed gains nothing by waiting.
         waits = revises(self.smoothing, self.smoothing_strength)
+        ahead_s = self.look_ahead_s
+        if ahead_s is None:
+            ahead_s = default_look_ahead_s(self.num_poses, self.find_every_frame)
         return PipelineSettings(
-            look_ahead_frames=look_ahead_frames(self.look_ahead_s, fps) if fps and waits else 0,
+            look_ahead_frames=look_ahead_frames(ahead_s, fps) if fps and waits else 0,
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,

@@ -27,6 +27,7 @@ from desktop_app.core.reps import EXERCISES, Exercise
 from desktop_app.core.smoothing import (
     DEFAULT_SMOOTHING,
     DEFAULT_STRENGTH,
+    LOOK_AHEAD_ONE_PERSON_S,
     LOOK_AHEAD_S,
     SMOOTHING_CHOICES,
 )
@@ -188,11 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument(
         "--look-ahead",
         type=_look_ahead,
-        default=LOOK_AHEAD_S,
         metavar="S",
         help="seconds of video kalman smoothing sees past each frame before drawing it, so "
-        "that the skeleton keeps up with fast moves (at least 1 frame, at most 12); 0 smooths "
-        f"as the window does (default: %(default)s, at most {limits.LOOK_AHEAD_S.high:g})",
+        "that the skeleton keeps up with fast moves and holds still ones steady (at least 1 "
+        f"frame, at most 12); 0 smooths as the window does (default: {LOOK_AHEAD_ONE_PERSON_S:g}"
+        f" with one person, {LOOK_AHEAD_S:g} with more or with --mediapipe-tracking; at most "
+        f"{limits.LOOK_AHEAD_S.high:g})",
     )
     annotate.add_argument(
         "--mediapipe-tracking",

@@ -337,7 +337,11 @@ def test_only_kalman_smoothing_looks_ahead_and_never_past_twelve_frames(tmp_path
         chosen = AnnotateOptions(input=tmp_path / "x.mp4", **options)  # type: ignore[arg-type]
         return chosen.pipeline_settings(fps).look_ahead_frames
 
-    assert held(30.0) == 3 and held(5.0) == 1 and held(240.0, look_ahead_s=0.5) == 12
+    # By default 0.2 s with one person found in every frame, 0.1 s with more or with
+    # MediaPipe following the one (core.smoothing.default_look_ahead_s).
+    assert held(30.0) == 6 and held(5.0) == 1 and held(240.0, look_ahead_s=0.5) == 12
+    assert held(30.0, num_poses=2) == 3 and held(30.0, find_every_frame=False) == 3
+    assert held(30.0, look_ahead_s=0.1) == 3
     assert held(None) == 0  # a picture
     assert held(30.0, look_ahead_s=0.0) == 0
     assert held(30.0, smoothing="none") == 0 and held(30.0, smoothing="oneeuro") == 0

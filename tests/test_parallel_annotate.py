@@ -23,7 +23,7 @@ from desktop_app.cli import main
 from desktop_app.core.frame import PersonPose
 from desktop_app.core.model import PoseModel
 from desktop_app.core.pipeline import PipelineSettings, PoseFinder
-from desktop_app.core.smoothing import LOOK_AHEAD_S, look_ahead_frames
+from desktop_app.core.smoothing import default_look_ahead_s, look_ahead_frames
 from desktop_app.media.parallel import SegmentFinders, segment_starts_ms
 from desktop_app.media.sources import VideoFileSource
 from desktop_app.media.synthetic import write_sample_clip
@@ -57,7 +57,7 @@ def frames_before_the_seam_reaches(clip: Path) -> range:
     before the first seam, but for the last few, which annotate's look-ahead revises with
     frames after the seam (where MediaPipe's one-person tracking differs)."""
     with VideoFileSource(clip) as source:
-        ahead = look_ahead_frames(LOOK_AHEAD_S, source.fps or 30.0)
+        ahead = look_ahead_frames(default_look_ahead_s(1), source.fps or 30.0)
     return range(first_seam_frame(clip, 2) - ahead)
 
 

@@ -114,8 +114,24 @@ def make_smoother(
     raise ValueError(f"unknown smoothing {name!r}; choose from {', '.join(SMOOTHING_CHOICES)}")
 
 
-#: How far ahead `posecam annotate` looks before drawing a frame, in seconds (LookAhead).
+#: How far ahead `posecam annotate` looks before drawing a frame, in seconds (LookAhead), when
+#: it looks for two or more people or lets MediaPipe follow one ...
 LOOK_AHEAD_S = 0.1
+#: ... and when it finds one person afresh in every frame (its default). Looking further
+#: ahead steadies a still person and smooths the fastest moves a little more: on the shared
+#: clips, 0.2 s against 0.1 s took still jitter from 0.55x / 0.52x MediaPipe's own output to
+#: 0.39x / 0.32x (drinking, taiji) and raised the deviation on the fastest moves by up to a
+#: fifth (0.32x -> 0.39x on the drinking clip). With one person that leaves every target of
+#: benchmarks/trust.py met; with two, `none` is the detections themselves and the same fifth
+#: takes four clips past them (docs/smoothing.md, "Looking ahead in `posecam annotate`").
+LOOK_AHEAD_ONE_PERSON_S = 0.2
+
+
+def default_look_ahead_s(num_poses: int, find_every_frame: bool = True) -> float:
+    """How far ahead `posecam annotate` looks by default, in seconds, for `num_poses` people
+    wanted, found afresh in every frame or (one person) followed by MediaPipe."""
+    return LOOK_AHEAD_ONE_PERSON_S if num_poses == 1 and find_every_frame else LOOK_AHEAD_S
+
 
 #: Frames the window holds each frame for with "Look a frame ahead" (Settings.look_ahead), so
 #: that `kalman` revises it with the next: one frame (33 ms at 30 fps) takes most of what
@@ -211,11 +227,13 @@ __all__ = [
     "LIVE_LONGEST_HOLD_S",
     "LIVE_LONGEST_WAIT_S",
     "LIVE_LOOK_AHEAD_FRAMES",
+    "LOOK_AHEAD_ONE_PERSON_S",
     "LOOK_AHEAD_S",
     "SMOOTHING_CHOICES",
     "LookAhead",
     "Smoother",
     "TrackedPerson",
+    "default_look_ahead_s",
     "live_frames_wait",
     "look_ahead_frames",
     "make_smoother",
