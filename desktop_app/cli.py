@@ -781,6 +781,9 @@ def _serve(args: argparse.Namespace) -> int:
 def _exercise(args: argparse.Namespace) -> str | Exercise | None:
     from desktop_app.core.exercises import find_exercise
 
+    if args.no_count and args.exercise is None:
+        # Said, as below: without an exercise no count is drawn, so the option does nothing.
+        raise PoseCamError(None, "--no-count goes with --exercise")
     if (args.exercise or "").lower() != "custom":
         given = [f"--{k}" for k in ("angle", "down", "up") if getattr(args, k) is not None]
         if given:

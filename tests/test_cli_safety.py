@@ -135,6 +135,16 @@ def test_custom_thresholds_without_a_custom_exercise_are_refused_not_ignored(
     assert not list(tmp_path.glob("out*"))
 
 
+def test_no_count_without_an_exercise_is_refused_not_ignored(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Without an exercise there is no count to leave off: the user meant something else.
+    code, _, err = run(capsys, clip, "-o", tmp_path / "out.mp4", "--no-count")
+    assert code == 2
+    assert_one_line_error(err, "--no-count goes with --exercise")
+    assert not list(tmp_path.glob("out*"))
+
+
 def test_an_unknown_option_is_one_line_too(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--no-such-option"])
