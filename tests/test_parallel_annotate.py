@@ -53,11 +53,12 @@ def first_seam_frame(clip: Path, jobs: int) -> int:
 
 
 def frames_before_the_seam_reaches(clip: Path) -> range:
-    """The frames a serial run and a 2-job run give alike with one person wanted: those
-    before the first seam, but for the last few, which annotate's look-ahead revises with
-    frames after the seam (where MediaPipe's one-person tracking differs)."""
+    """The frames a serial run and a 2-job run give alike with one person wanted and
+    MediaPipe following them: those before the first seam, but for the last few, which
+    annotate's look-ahead revises with frames after the seam (where MediaPipe's one-person
+    tracking differs)."""
     with VideoFileSource(clip) as source:
-        ahead = look_ahead_frames(default_look_ahead_s(1), source.fps or 30.0)
+        ahead = look_ahead_frames(default_look_ahead_s(1, False), source.fps or 30.0)
     return range(first_seam_frame(clip, 2) - ahead)
 
 

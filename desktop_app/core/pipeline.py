@@ -72,9 +72,9 @@ class PipelineSettings:
     #: IMAGE mode, which has no time.
     look_again: bool = True
     #: Frames each frame waits for before it is drawn, so that `kalman` smoothing can revise
-    #: its landmarks with what followed (core.smoothing.LookAhead): about a tenth of a
-    #: second's in `posecam annotate`, one in the window with "Look a frame ahead"
-    #: (LIVE_LOOK_AHEAD_FRAMES); 0 draws each frame at once.
+    #: its landmarks with what followed (core.smoothing.LookAhead): a fifth or a tenth of
+    #: a second's in `posecam annotate` (default_look_ahead_s), one in the window with
+    #: "Look a frame ahead" (LIVE_LOOK_AHEAD_FRAMES); 0 draws each frame at once.
     look_ahead_frames: int = 0
     #: With one person wanted and PoseCam's own smoothing: find the person afresh in every
     #: frame instead of letting MediaPipe follow them (see `finds_afresh`). On by default in

@@ -6,8 +6,9 @@ from 0 (off: MediaPipe's output as it is) to 1 (steadiest); 0.5 is the default.
 
 Where a frame can wait to be shown, `LookAhead` holds it a few frames and `kalman` revises its
 landmarks with what those frames showed: no filter that sees only the past can follow the
-start of a fast move, one that sees a little ahead can. `posecam annotate` looks a tenth of a
-second ahead; the window, with "Look a frame ahead" on, one frame (LIVE_LOOK_AHEAD_FRAMES).
+start of a fast move, one that sees a little ahead can. `posecam annotate` looks a fifth of a
+second ahead with one person and a tenth with more (default_look_ahead_s); the window, with
+"Look a frame ahead" on, one frame (LIVE_LOOK_AHEAD_FRAMES).
 """
 
 from __future__ import annotations
@@ -135,9 +136,9 @@ def default_look_ahead_s(num_poses: int, find_every_frame: bool = True) -> float
 
 #: Frames the window holds each frame for with "Look a frame ahead" (Settings.look_ahead), so
 #: that `kalman` revises it with the next: one frame (33 ms at 30 fps) takes most of what
-#: annotate's three gain on fast limbs (benchmarks/trust.py --window-look-ahead;
-#: docs/smoothing.md), and is as much delay as a live view can take. The picture waits with
-#: its skeleton, so the two stay together.
+#: three (a tenth of a second, as annotate looks ahead with two people) gain on fast limbs
+#: (benchmarks/trust.py --window-look-ahead; docs/smoothing.md), and is as much delay as a
+#: live view can take. The picture waits with its skeleton, so the two stay together.
 LIVE_LOOK_AHEAD_FRAMES = 1
 #: ... but a frame waits for the next until this long after it was captured at most, in
 #: seconds, and a still picture or a source whose frames come further apart than this shows
