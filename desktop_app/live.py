@@ -10,6 +10,7 @@ goes to a `LiveListener`, called on the loop's own thread.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import time
 from collections import deque
@@ -283,13 +284,15 @@ class LiveLoop:
         _log.warning("recording stopped: %s", message)
         self.listener.on_recording_problem(message)
 
-    def _write_reps_table(self, recorder: Recorder) -> None:
+    def _write_reps_table(self, recorder: Recorder, started_s: float) -> None:
         reps = self.pipeline.reps
         if reps is None or recorder.frames_kept == 0:
             return
         paths = recorder.paths
         try:
-            write_reps_table(reps_table_path(paths.keypoints or paths.video), reps.all_reps())
+            write_reps_table(
+                reps_table_path(paths.keypoints or paths.video), reps.reps_since(started_s)
+            )
         except PoseCamError as exc:
             self._recording_problem(str(exc))
 
@@ -297,9 +300,12 @@ class LiveLoop:
         recorder, self.recorder = self.recorder, None
         if recorder is not None:
             # The count goes into the recording's keypoints, as annotate's does, and each
-            # repetition into a table beside them.
-            recorder.close(self.pipeline.rep_summary())
-            self._write_reps_table(recorder)
+            # repetition into a table beside them: those done while it ran (the count on
+            # screen may have begun long before), on the recording's own timeline.
+            started_s = recorder.started_s
+            started_s = math.inf if started_s is None else started_s
+            recorder.close(self.pipeline.rep_summary(since_s=started_s))
+            self._write_reps_table(recorder, started_s)
             self.listener.on_recording_changed(None)
             if recorder.problem is not None:
                 # Said after the change, so it is the last word on this recording.

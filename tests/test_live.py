@@ -142,6 +142,42 @@ def test_a_live_recording_with_an_exercise_has_its_repetitions_table(
     assert table[1:] == []
 
 
+def test_a_recording_started_part_way_holds_only_its_own_repetitions_on_its_timeline(
+    model, shared_data: Path, tmp_path: Path
+) -> None:
+    """The window counts from the moment an exercise is chosen; a recording started later
+    holds the repetitions done while it ran, numbered from 1 and timed from its start, as
+    its video is, not those before it (which a user could not match to the video)."""
+    import csv
+
+    clip = shared_data / "exercise" / "squat_front_01.mp4"  # bottoms at 1.1, 3.5, 6.0, 8.5, 11.0 s
+    control = LiveControl()
+    paths = RecordingPaths.beside(tmp_path / "set.mp4", raw_video=False, keypoints_format="json")
+
+    class StartAt4s(Reports):
+        def on_result(self, live: LiveResult) -> None:
+            super().on_result(live)
+            if live.result.time_ms >= 4000.0 and not self.recording:
+                control.start_recording(paths)
+
+    reports = StartAt4s(
+        {1: lambda: control.configure(PipelineSettings(exercise=EXERCISES["squat"]))}
+    )
+    run_loop(model, clip, reports, control, loop_video=False)  # the clip's end ends it all
+    assert not reports.problems and reports.recording[-1] is None
+    counted = reports.results[-1].result.reps
+    assert counted is not None and counted[0].repetitions >= 4
+    with open(tmp_path / "set_reps.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    # The two squats before the recording began are left out, the later ones kept.
+    assert 1 <= len(rows) <= counted[0].repetitions - 2
+    assert [int(row["rep"]) for row in rows] == list(range(1, len(rows) + 1))
+    length_s = 12.2 - 4.0
+    assert all(0.0 <= float(row["start_s"]) < float(row["end_s"]) <= length_s for row in rows)
+    summary = json.loads(paths.keypoints.read_text())
+    assert summary["reps"] == {"0": len(rows)} and len(summary["per_rep"]) == len(rows)
+
+
 def test_the_window_can_find_the_person_in_every_frame_as_annotate_does(
     model, short_clip: Path, tmp_path: Path
 ) -> None:

@@ -29,7 +29,7 @@ from desktop_app.core.render import (
     draw_labels,
     draw_people,
 )
-from desktop_app.core.rep_analysis import Rep
+from desktop_app.core.rep_analysis import Rep, summarise
 from desktop_app.core.reps import Exercise, RepTracker
 from desktop_app.core.second_look import SecondLook
 from desktop_app.core.smoothing import (
@@ -360,22 +360,25 @@ class PosePipeline(Closeable):
         self.reps = self._new_reps()
         self.coach = self._new_coach()
 
-    def rep_summary(self) -> dict[str, object] | None:
+    def rep_summary(self, since_s: float | None = None) -> dict[str, object] | None:
         """What the keypoint files' summary says of the repetitions, or None without an
         exercise: {"exercise": name, "reps": {person id: count}, "per_rep": [{"person": id,
         "rep": 1, "start_s": ..., "quality": "good"}, ...] (core.rep_analysis.Rep.as_dict),
-        "sets": {person id: set summary}}. Plain numbers only: NaN is None."""
+        "sets": {person id: set summary}}. Plain numbers only: NaN is None. With `since_s`
+        (source time, seconds), only the repetitions begun since then, timed from then
+        (RepTracker.reps_since): a recording's."""
         if self.reps is None:
             return None
+        reps = self.reps.all_reps() if since_s is None else self.reps.reps_since(since_s)
         return {
             "exercise": self.reps.exercise.name,
-            "reps": self.reps.counts(),
+            "reps": {pid: len(person_reps) for pid, person_reps in reps.items()},
             "per_rep": [
                 {"person": pid, **rep.as_dict()}
-                for pid, reps in self.reps.all_reps().items()
-                for rep in reps
+                for pid, person_reps in reps.items()
+                for rep in person_reps
             ],
-            "sets": {pid: s.as_dict() for pid, s in self.reps.summaries().items()},
+            "sets": {pid: summarise(person_reps).as_dict() for pid, person_reps in reps.items()},
         }
 
     def new_finder(self) -> PoseFinder:

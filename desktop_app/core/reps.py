@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -350,6 +350,26 @@ class RepTracker:
     def all_reps(self) -> dict[int, list[Rep]]:
         """Every person's repetitions, measured, by person id."""
         return {pid: list(c.reps) for pid, c in sorted(self.counters.items())}
+
+    def reps_since(self, since_s: float) -> dict[int, list[Rep]]:
+        """Every person's repetitions that began at `since_s` or later (source time, in
+        seconds), as a set of their own: numbered from 1, their times in seconds from
+        `since_s`. For a recording started part way through a session: it holds the
+        repetitions done while it ran, on its own timeline, and none begun before it."""
+        out: dict[int, list[Rep]] = {}
+        for pid, counter in sorted(self.counters.items()):
+            kept = [rep for rep in counter.reps if rep.start_s >= since_s]
+            out[pid] = [
+                replace(
+                    rep,
+                    number=number,
+                    start_s=rep.start_s - since_s,
+                    turn_s=rep.turn_s - since_s,
+                    end_s=rep.end_s - since_s,
+                )
+                for number, rep in enumerate(kept, start=1)
+            ]
+        return out
 
     def summaries(self) -> dict[int, SetSummary]:
         """Every person's set summary, by person id."""

@@ -202,6 +202,15 @@ class Recorder:
         return True
 
     @property
+    def started_s(self) -> float | None:
+        """The source time of the first frame submitted, in seconds (None before it): where
+        a live recording's timeline starts."""
+        if self._first_time_ms is None:
+            return None
+        # Without `times_from_zero` the files keep the source's own times.
+        return self._first_time_ms / 1000.0 if self._times_from_zero else 0.0
+
+    @property
     def codec_name(self) -> str | None:
         """The annotated video's codec ("libx264"); None for a picture."""
         return self._video.codec_name
