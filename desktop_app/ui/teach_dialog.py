@@ -20,7 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.exercises import exercises_folder, save_exercise
+from desktop_app.core.exercises import (
+    check_name,
+    check_name_free,
+    exercises_folder,
+    save_exercise,
+)
 from desktop_app.core.teach import Lesson, teach
 from desktop_app.core.tracking import TrackedPerson
 from desktop_app.errors import PoseCamError
@@ -54,6 +59,9 @@ class TeachDialog(QDialog):
         self.name.setPlaceholderText("e.g. jumping_jack")
         form.addRow("Name", self.name)
         layout.addLayout(form)
+        # A name refused after the repetitions were shown is put right without showing them
+        # again: the frames are kept and taught again under the name as it now reads.
+        self.name.textEdited.connect(self._name_edited)
         self.start_stop = QPushButton("Start")
         self.start_stop.clicked.connect(self.toggle)
         layout.addWidget(self.start_stop)
@@ -82,6 +90,11 @@ class TeachDialog(QDialog):
         if self.session.worker is None:
             self.result.setText("Open a camera or a video first.")
             return
+        problem = self._name_problem()
+        if problem is not None:
+            # Said before the user exercises, not after.
+            self.result.setText(f"Name: {problem}")
+            return
         self.frames.clear()
         self.lesson = None
         self.save_button.setEnabled(False)
@@ -98,6 +111,26 @@ class TeachDialog(QDialog):
     def stop(self) -> None:
         self._collecting = False
         self.start_stop.setText("Start again")
+        self._learn()
+
+    def _name_problem(self) -> str | None:
+        """Why the name typed cannot name a taught exercise, or None."""
+        name = self.name.text().strip()
+        try:
+            check_name(name)
+            check_name_free(name)
+        except PoseCamError as exc:
+            return str(exc)
+        return None
+
+    def _name_edited(self) -> None:
+        if not self._collecting and self.frames:
+            self._learn()
+
+    def _learn(self) -> None:
+        """Teach from the frames kept, under the name as it reads now."""
+        self.lesson = None
+        self.save_button.setEnabled(False)
         try:
             self.lesson = teach(self.name.text().strip(), self.frames)
         except PoseCamError as exc:

@@ -43,6 +43,15 @@ def test_teach_a_jumping_jack_in_the_window(qtbot, window, shared_data, config_h
     assert dialog.lesson is not None, dialog.result.text()
     assert dialog.save_button.isEnabled()
     assert "repetitions counted in it" in dialog.result.text()
+    # A name put wrong after the repetitions, then right again, needs no second showing.
+    dialog.name.clear()
+    qtbot.keyClicks(dialog.name, "squat")
+    assert dialog.lesson is None and not dialog.save_button.isEnabled()
+    assert "squat is a preset's name" in dialog.result.text()
+    qtbot.keyClicks(dialog.name, "s_mine")
+    assert dialog.lesson is not None and dialog.save_button.isEnabled()
+    dialog.name.clear()
+    qtbot.keyClicks(dialog.name, "jumping_jack_mine")
     # Arms and legs both swing in a jumping jack: whichever it chose is a limb, not the trunk.
     assert dialog.lesson.exercise.joints != "trunk"
     dialog.save()
@@ -51,6 +60,23 @@ def test_teach_a_jumping_jack_in_the_window(qtbot, window, shared_data, config_h
     assert window.session.settings.exercise == "jumping_jack_mine"
     assert window.panel.exercise.currentData() == "jumping_jack_mine"
     assert window.session.settings.pipeline().exercise == dialog.lesson.exercise
+
+
+def test_a_name_that_cannot_be_saved_is_said_before_the_repetitions_not_after(
+    qtbot, window, short_clip, config_home
+) -> None:
+    window.open_source_text(str(short_clip))
+    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=120000)
+    dialog = window.panel.open_teach_dialog()
+    for name, problem in [("squat", "squat is a preset's name"), ("2nd", "cannot name")]:
+        dialog.name.setText(name)
+        dialog.start()
+        assert problem in dialog.result.text()
+        assert dialog.start_stop.text() == "Start"  # not watching: nothing to do again
+    dialog.name.setText("my_squat")
+    dialog.start()
+    assert dialog.start_stop.text() == "Stop"
+    dialog.reject()
 
 
 def test_a_taught_exercises_thresholds_are_dragged_on_the_plot(qtbot, window, config_home) -> None:
