@@ -185,6 +185,8 @@ class Session(QObject):
         worker.finished.connect(self._worker_finished)
         self._worker = worker
         self._set_playback(running=True, paused=False, info=None)
+        # A new worker counts from zero: the repetitions listed and plotted go with the old.
+        self.reps_reset.emit()
         worker.start()
 
     def stop(self) -> bool:

@@ -131,3 +131,17 @@ def test_the_window_says_it_loads_the_model_before_the_first_frame(
     qtbot.waitUntil(lambda: bool(frames), timeout=120000)
     assert said == ["Loading the pose model…"]
     window.close()
+
+
+def test_opening_another_source_clears_the_repetitions_listed_with_the_count(
+    qtbot, window, shared_data, short_clip
+) -> None:
+    # The count starts from zero with each source; the list and plot beside it must too,
+    # not show the last clip's repetitions under a count of 0.
+    window.session.change(loop_video=False, exercise="squat")
+    window.open_source_text(str(shared_data / "exercise" / "squat_front_01.mp4"))
+    rep_list = window.panel.rep_list
+    qtbot.waitUntil(lambda: bool(rep_list.reps), timeout=240000)
+    window.open_source_text(str(short_clip))
+    assert rep_list.reps == [] and rep_list.table.rowCount() == 0
+    assert rep_list.summary.text() == "No repetitions yet"
