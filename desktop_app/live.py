@@ -217,10 +217,15 @@ class LiveLoop:
         return max(0.0, held_s + longest_s - time.monotonic())
 
     @property
+    def frames_held(self) -> int:
+        """Frames whose people are found, held for the look-ahead and not yet shown."""
+        return len(self._taken)
+
+    @property
     def frames_waiting(self) -> int:
         """Frames taken from the source and not yet shown: being found, or held for the
         look-ahead."""
-        return len(self._taken) + self.finding.waiting
+        return self.frames_held + self.finding.waiting
 
     def _show(self, results: list[FrameResult]) -> None:
         """Record and hand on the results now due, oldest first."""

@@ -136,7 +136,13 @@ def test_a_damaged_file_falls_back_to_one_model_and_loses_nothing(
     damaged.write_bytes(bytes(data))
     serial, a = run(damaged, tmp_path / "serial.mp4", 1, model, num_poses=2)
     parallel, b = run(damaged, tmp_path / "parallel.mp4", 2, model, num_poses=2)
-    assert serial.damage is not None and str(parallel.damage) == str(serial.damage)
+    assert serial.damage is not None and parallel.damage is not None
+    # What was lost and where is the whole pass's count, the same for both. Whether FFmpeg
+    # also flags a frame it patched up as corrupt depends on how its decoding threads met
+    # the damage, which a busy machine changes (seen once in CI: "and 1 frame came out
+    # damaged" in the parallel run only).
+    lost = ("frames_lost", "first_frame", "first_time_ms", "lost_counted")
+    assert [getattr(parallel.damage, k) for k in lost] == [getattr(serial.damage, k) for k in lost]
     assert_same_frames_and_ids(a, b, serial, parallel)
     assert largest_difference_px(a, b) < 0.01
 
