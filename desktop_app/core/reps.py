@@ -216,6 +216,8 @@ class RepCounter:
     angle_deg: float = math.nan
     #: Every repetition counted, measured, in order.
     reps: list[Rep] = field(default_factory=list)
+    #: When the person was last given to the counter, in seconds (-inf before that).
+    last_time_s: float = -math.inf
     _candidate: Stage = Stage.UNKNOWN
     _candidate_since_s: float = 0.0
     _reached_turn: bool = False
@@ -243,6 +245,7 @@ class RepCounter:
         """Take the angle at `time_s` (NaN when not seen); returns the stage. The sides and the
         trunk's lean, when given, are only measured (Rep), never counted on."""
         self.angle_deg = angle_deg
+        self.last_time_s = time_s
         e = self.exercise
         zone = Stage.UNKNOWN
         if angle_deg <= e.down_deg:
@@ -355,9 +358,12 @@ class RepTracker:
         """Every person's repetitions that began at `since_s` or later (source time, in
         seconds), as a set of their own: numbered from 1, their times in seconds from
         `since_s`. For a recording started part way through a session: it holds the
-        repetitions done while it ran, on its own timeline, and none begun before it."""
+        repetitions done while it ran, on its own timeline, and none begun before it; and the
+        people it saw, not those gone before it began."""
         out: dict[int, list[Rep]] = {}
         for pid, counter in sorted(self.counters.items()):
+            if counter.last_time_s < since_s:
+                continue
             kept = [rep for rep in counter.reps if rep.start_s >= since_s]
             out[pid] = [
                 replace(

@@ -116,11 +116,13 @@ class TeachDialog(QDialog):
     def _name_problem(self) -> str | None:
         """Why the name typed cannot name a taught exercise, or None."""
         name = self.name.text().strip()
+        if not name:
+            return "name the exercise first"
         try:
             check_name(name)
             check_name_free(name)
         except PoseCamError as exc:
-            return str(exc)
+            return exc.problem  # without the file's path: the name is what to change
         return None
 
     def _name_edited(self) -> None:
@@ -131,6 +133,11 @@ class TeachDialog(QDialog):
         """Teach from the frames kept, under the name as it reads now."""
         self.lesson = None
         self.save_button.setEnabled(False)
+        problem = self._name_problem()
+        if problem is not None:
+            self.result.setText(f"Name: {problem}")
+            self.adjustSize()
+            return
         try:
             self.lesson = teach(self.name.text().strip(), self.frames)
         except PoseCamError as exc:

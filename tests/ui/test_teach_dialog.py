@@ -47,7 +47,7 @@ def test_teach_a_jumping_jack_in_the_window(qtbot, window, shared_data, config_h
     dialog.name.clear()
     qtbot.keyClicks(dialog.name, "squat")
     assert dialog.lesson is None and not dialog.save_button.isEnabled()
-    assert "squat is a preset's name" in dialog.result.text()
+    assert dialog.result.text() == "Name: squat is a preset's name; choose another"
     qtbot.keyClicks(dialog.name, "s_mine")
     assert dialog.lesson is not None and dialog.save_button.isEnabled()
     dialog.name.clear()
@@ -68,7 +68,17 @@ def test_a_name_that_cannot_be_saved_is_said_before_the_repetitions_not_after(
     window.open_source_text(str(short_clip))
     qtbot.waitUntil(lambda: window.view.frame is not None, timeout=120000)
     dialog = window.panel.open_teach_dialog()
-    for name, problem in [("squat", "squat is a preset's name"), ("2nd", "cannot name")]:
+    from desktop_app.core.exercises import save_exercise
+    from desktop_app.core.reps import Exercise
+
+    save_exercise(Exercise("Jacks", ("left_shoulder",), 40.0, 120.0))
+    cases = [
+        ("squat", "squat is a preset's name"),
+        ("2nd", "cannot name"),
+        ("", "first"),
+        ("jacks", "Name: Jacks is saved already, a name that differs only in case"),
+    ]
+    for name, problem in cases:
         dialog.name.setText(name)
         dialog.start()
         assert problem in dialog.result.text()
