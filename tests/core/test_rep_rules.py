@@ -47,6 +47,26 @@ def test_a_clip_that_opens_mid_repetition_counts_from_the_first_whole_one() -> N
     assert counter.count == 2
 
 
+def test_the_repetitions_since_a_moment_are_a_set_of_their_own() -> None:
+    # What a recording started part way through a session holds (live.LiveLoop).
+    squat = [175.0] * 5 + [80.0] * 5  # 1 s at 10 fps: standing, then at the bottom
+    tracker = RepTracker(SQUAT)
+    stayed = tracker.counters.setdefault(0, RepCounter(SQUAT))
+    run(stayed, squat * 3 + [175.0] * 5)  # three squats, done by 3.5 s
+    gone = tracker.counters.setdefault(1, RepCounter(SQUAT))
+    run(gone, [175.0] * 5 + [80.0] * 3)  # half a squat, then out of view after 0.7 s
+    every = tracker.all_reps()[0]
+    since = every[1].start_s - 0.05  # just before the second squat began
+    assert every[0].start_s < since < every[1].start_s
+    kept = tracker.reps_since(since)
+    assert list(kept) == [0]  # the person gone before it began is not in it
+    assert [r.number for r in kept[0]] == [1, 2]
+    for rep, before in zip(kept[0], every[1:], strict=True):
+        assert rep.start_s == pytest.approx(before.start_s - since)
+        assert rep.end_s == pytest.approx(before.end_s - since)
+        assert rep.depth_deg == before.depth_deg
+
+
 def test_between_the_thresholds_nothing_changes() -> None:
     # Hysteresis: a squat that stops at the middle and goes back neither counts nor resets.
     middle = (SQUAT.down_deg + SQUAT.up_deg) / 2
