@@ -244,6 +244,9 @@ class SettingsPanel(QWidget):
         self.loop = self._check("Loop video files", "loop_video")
         form.addRow(self.loop)
         layout.addWidget(view)
+        # The exercise first: coaching is what most people open PoseCam for, and below the
+        # skeleton's colours it was out of sight at the window's first size (1200 x 760).
+        layout.insertWidget(0, exercise)
         layout.addStretch(1)
         self._wheel_guard = _WheelNeedsFocus(self)
         values = (

@@ -99,3 +99,13 @@ def test_looking_a_frame_ahead_is_offered_with_kalman_only_and_reaches_the_pipel
     panel.strength.setValue(0)  # no smoothing at all: nothing to revise
     assert not panel.look_ahead.isEnabled()
     assert panel.session.settings.pipeline().look_ahead_frames == 0
+
+
+def test_the_exercise_comes_first_in_the_settings(panel: SettingsPanel) -> None:
+    # Coaching is what most people open PoseCam for: its controls are in sight at once.
+    from PySide6.QtWidgets import QGroupBox
+
+    layout = panel.layout()
+    groups = [layout.itemAt(i).widget() for i in range(layout.count())]
+    titles = [g.title() for g in groups if isinstance(g, QGroupBox)]
+    assert titles[0] == "Exercise" and "Skeleton" in titles[1:]
