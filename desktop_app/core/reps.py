@@ -26,7 +26,7 @@ from enum import Enum
 import numpy as np
 
 from desktop_app.core.angles import JOINT_ANGLES, TRUNK_LEAN
-from desktop_app.core.rep_analysis import Rep, RepSample, SetSummary, measure_rep, summarise
+from desktop_app.core.rep_analysis import Rep, RepSample, measure_rep
 from desktop_app.core.skeleton import LANDMARK_INDEX
 from desktop_app.core.tracking import TrackedPerson
 
@@ -376,10 +376,6 @@ class RepTracker:
                 for number, rep in enumerate(kept, start=1)
             ]
         return out
-
-    def summaries(self) -> dict[int, SetSummary]:
-        """Every person's set summary, by person id."""
-        return {pid: summarise(c.reps) for pid, c in sorted(self.counters.items())}
 
     def reset(self) -> None:
         self.counters.clear()
