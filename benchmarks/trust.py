@@ -149,15 +149,12 @@ def window_frames(det: Detections, look_ahead: bool = True) -> int:
 
 
 def annotate_frames(
-    det: Detections,
-    look_ahead_s: float | None = None,
-    num_poses: int = 1,
-    mediapipe_tracking: bool = False,
+    det: Detections, look_ahead_s: float | None = None, *, finds_afresh: bool
 ) -> int:
     """Frames `posecam annotate` looks ahead on this clip, `look_ahead_s` ahead or (None) as
-    far as it does by default for `num_poses` people."""
+    far as it does by default, finding one person afresh in every frame or not."""
     if look_ahead_s is None:
-        look_ahead_s = default_look_ahead_s(num_poses, not mediapipe_tracking)
+        look_ahead_s = default_look_ahead_s(finds_afresh)
     return look_ahead_frames(look_ahead_s, _fps(det))
 
 
@@ -545,7 +542,16 @@ def main() -> int:
             # kalman as the window draws it, and as `posecam annotate` does.
             ahead = {
                 "kalman": window_frames(det, args.window_look_ahead),
-                "annotate": annotate_frames(det, args.look_ahead, n, args.mediapipe_tracking),
+                "annotate": annotate_frames(
+                    det,
+                    args.look_ahead,
+                    finds_afresh=PipelineSettings(
+                        num_poses=n,
+                        smoothing="kalman",
+                        smoothing_strength=args.strength,
+                        find_every_frame=not args.mediapipe_tracking,
+                    ).finds_afresh,
+                ),
             }
             for mode in ("none", "kalman", "annotate", "oneeuro"):
                 smoothing = "kalman" if mode == "annotate" else mode

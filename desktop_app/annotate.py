@@ -10,7 +10,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from desktop_app.core.exercises import find_exercise
@@ -88,11 +88,7 @@ class AnnotateOptions:
         exercise = find_exercise(self.exercise) if isinstance(self.exercise, str) else self.exercise
         # A smoothing that cannot revise what it showed gains nothing by waiting.
         waits = revises(self.smoothing, self.smoothing_strength)
-        ahead_s = self.look_ahead_s
-        if ahead_s is None:
-            ahead_s = default_look_ahead_s(self.num_poses, self.find_every_frame)
-        return PipelineSettings(
-            look_ahead_frames=look_ahead_frames(ahead_s, fps) if fps and waits else 0,
+        settings = PipelineSettings(
             num_poses=self.num_poses,
             min_confidence=self.min_confidence,
             smoothing=self.smoothing,
@@ -102,6 +98,12 @@ class AnnotateOptions:
             show_count=self.show_count,
             find_every_frame=self.find_every_frame,
         )
+        if not (fps and waits):
+            return settings
+        ahead_s = self.look_ahead_s
+        if ahead_s is None:
+            ahead_s = default_look_ahead_s(settings.finds_afresh)
+        return replace(settings, look_ahead_frames=look_ahead_frames(ahead_s, fps))
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ def frames_before_the_seam_reaches(clip: Path) -> range:
     annotate's look-ahead revises with frames after the seam (where MediaPipe's one-person
     tracking differs)."""
     with VideoFileSource(clip) as source:
-        ahead = look_ahead_frames(default_look_ahead_s(1, False), source.fps or 30.0)
+        ahead = look_ahead_frames(default_look_ahead_s(finds_afresh=False), source.fps or 30.0)
     return range(first_seam_frame(clip, 2) - ahead)
 
 

@@ -128,10 +128,11 @@ LOOK_AHEAD_S = 0.1
 LOOK_AHEAD_ONE_PERSON_S = 0.2
 
 
-def default_look_ahead_s(num_poses: int, find_every_frame: bool = True) -> float:
-    """How far ahead `posecam annotate` looks by default, in seconds, for `num_poses` people
-    wanted, found afresh in every frame or (one person) followed by MediaPipe."""
-    return LOOK_AHEAD_ONE_PERSON_S if num_poses == 1 and find_every_frame else LOOK_AHEAD_S
+def default_look_ahead_s(finds_afresh: bool) -> float:
+    """How far ahead `posecam annotate` looks by default, in seconds: further when the one
+    person wanted is found afresh in every frame (core.pipeline.PipelineSettings.finds_afresh,
+    where that rule is kept) than with two or more, or one MediaPipe follows."""
+    return LOOK_AHEAD_ONE_PERSON_S if finds_afresh else LOOK_AHEAD_S
 
 
 #: Frames the window holds each frame for with "Look a frame ahead" (Settings.look_ahead), so

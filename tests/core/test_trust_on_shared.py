@@ -63,7 +63,7 @@ def test_looking_ahead_as_the_window_and_annotate_do_follows_fast_limbs_closer(
     det, ref = jumping_jack
     # With one person, run_smoother lets MediaPipe follow them (as --mediapipe-tracking does),
     # for which annotate looks a tenth of a second ahead, as it does for two.
-    frames = bench.annotate_frames(det, num_poses=num_poses, mediapipe_tracking=True)
+    frames = bench.annotate_frames(det, finds_afresh=False)
     assert bench.window_frames(det) == 1 and frames == 2  # 24 fps
 
     def drawn(frames: int, mode: str = "kalman"):
